@@ -281,8 +281,10 @@ class Trainer:
     def _next_batch(self):
         if self._left_in_epoch == 0:
             self.epoch += 1
-            self._batches = iter(self.loader)
-            self._left_in_epoch = len(self.loader)
+            # Materialised so the epoch's length is exact (the random offset can change it by one).
+            batches = list(self.loader)
+            self._batches = iter(batches)
+            self._left_in_epoch = len(batches)
             self._state = None
             self._epoch_nll, self._epoch_tokens = 0.0, 0
         self._left_in_epoch -= 1
