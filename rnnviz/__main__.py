@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_args(t)
     t.add_argument("--out", type=Path, required=True, help="checkpoint file to write")
     t.add_argument("--label", default="", help="a name for the model shown in the app")
+    t.add_argument("--keep-best", action="store_true",
+                   help="with --val-frac: save the weights of the epoch with the lowest validation perplexity "
+                        "(early stopping) instead of the last")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
     gen = sub.add_parser("generate", help="generate text from a checkpoint",
@@ -136,12 +139,14 @@ def cmd_train(args) -> int:
     print(f"{corpus.name}: {len(train_ids):,} training / {len(val_ids):,} validation characters, "
           f"vocabulary {len(vocab)}, {mcfg.kind} with {sum(p.numel() for p in trainer.model.parameters()):,} "
           f"parameters on {trainer.device}", file=sys.stderr)
-    last_print, last_val = 0.0, None
+    last_print = 0.0
+    best = (math.inf, 0, None)  # (validation perplexity, epoch, weights)
     diverged = ""
     try:
         for rec in trainer.run():
-            if rec.val_ppl is not None:
-                last_val = rec.val_ppl
+            if args.keep_best and rec.epoch_end and rec.val_ppl is not None and rec.val_ppl < best[0]:
+                weights = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+                best = (rec.val_ppl, rec.epoch, weights)
             now = time.monotonic()
             if not args.quiet and (now - last_print > 0.5 or trainer.done):
                 print(_progress(trainer, rec), end="", file=sys.stderr, flush=True)
@@ -154,7 +159,10 @@ def cmd_train(args) -> int:
         diverged = str(e)
         print(f"\n{e}", file=sys.stderr)
     hist = trainer.history
-    epoch_ppls = [r.epoch_ppl for r in hist if r.epoch_ppl is not None]
+    if best[2] is not None:
+        trainer.model.load_state_dict(best[2])
+        print(f"\nkeeping the weights of epoch {best[1]} (validation perplexity {best[0]:.3f})", file=sys.stderr)
+    epoch_ppls = [r.epoch_ppl for r in hist if r.epoch_ppl is not None and (not best[1] or r.epoch <= best[1])]
     metrics = {
         "train_ppl": epoch_ppls[-1] if epoch_ppls else (hist[-1].ppl if hist else math.nan),
         "val_ppl": trainer.validation_perplexity() if len(val_ids) > 1 else None,
@@ -164,6 +172,7 @@ def cmd_train(args) -> int:
         "epochs": trainer.epoch,
         "device": str(trainer.device),
         "diverged": diverged,
+        "best_epoch": best[1] or None,
     }
     corpus_info = {"name": corpus.name, "kind": corpus.kind, "n_tokens": len(train_ids) + len(val_ids),
                    "newlines": corpus.newlines, "label": args.label}
