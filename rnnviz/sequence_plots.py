@@ -1,0 +1,168 @@
+"""Figures for sequence models (d2l 8.1) and gradients through time: results in, plotly Figure out.
+
+Pure functions: no training, no state, fonts large enough for a projector.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .gradients import GradientCurve, JacobianChain
+from .sequence import MODEL_NAMES, SequenceResult, TrainRecord
+
+FONT = 18
+TITLE_FONT = 24
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+KIND_COLORS = {"RNN": "#d62728", "RNN (scratch)": "#d62728", "GRU": "#2ca02c", "LSTM": "#1f77b4"}
+TIME_AXIS = "time step t"
+VALUE_AXIS = "x_t (value of the series)"
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, log_y: bool = False) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=TITLE_FONT)),
+        font=dict(size=FONT),
+        template="plotly_white",
+        legend=dict(font=dict(size=FONT), orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        margin=dict(t=110, l=90, r=30, b=80),
+        hovermode="x unified",
+    )
+    fig.update_xaxes(title=dict(text=x_title, font=dict(size=FONT + 2)), tickfont=dict(size=FONT))
+    fig.update_yaxes(title=dict(text=y_title, font=dict(size=FONT + 2)), tickfont=dict(size=FONT),
+                     type="log" if log_y else "linear", exponentformat="power" if log_y else "none")
+    return fig
+
+
+def _data_traces(res: SequenceResult, show_clean: bool) -> list[go.Scatter]:
+    traces = [go.Scatter(x=res.time, y=res.x, name="observed x_t", mode="lines",
+                         line=dict(color="#9aa5b1", width=1.5))]
+    if show_clean:
+        traces.append(go.Scatter(x=res.time, y=res.clean, name="sin(0.01 t), no noise", mode="lines",
+                                 line=dict(color="#333333", width=1.5, dash="dot")))
+    return traces
+
+
+def _model_name(res: SequenceResult) -> str:
+    cfg = res.config
+    return f"MLP on the last τ = {cfg.tau} values" if cfg.model == "mlp" else MODEL_NAMES[cfg.model]
+
+
+def _train_end(fig: go.Figure, res: SequenceResult) -> None:
+    """A vertical line where the observations the model was trained on end."""
+    fig.add_vline(x=res.config.multistep_start + 0.5, line=dict(color="#555555", dash="dash", width=1.5),
+                  annotation_text="end of training data", annotation_font_size=FONT - 2,
+                  annotation_position="top left")
+
+
+def data_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
+    """The series alone: sin(0.01 t) plus noise, t = 1 .. T."""
+    fig = go.Figure(_data_traces(res, show_clean))
+    return _layout(fig, f"The data: sin(0.01 t) + noise (σ = {res.config.noise:g}), T = {res.config.T}",
+                   TIME_AXIS, VALUE_AXIS)
+
+
+def onestep_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
+    """Observations and 1-step-ahead predictions."""
+    f = res.onestep
+    fig = go.Figure(_data_traces(res, show_clean))
+    fig.add_trace(go.Scatter(x=f.time, y=f.pred, name="1-step predictions", mode="lines",
+                             line=dict(color=COLORS[0], width=2.5)))
+    _train_end(fig, res)
+    return _layout(fig, f"1-step-ahead predictions, {_model_name(res)}: MSE {f.mse_observed:.3g}",
+                   TIME_AXIS, VALUE_AXIS)
+
+
+def multistep_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
+    """1-step predictions, then predictions fed back as inputs after the training data ends."""
+    fig = go.Figure(_data_traces(res, show_clean))
+    fig.add_trace(go.Scatter(x=res.onestep.time, y=res.onestep.pred, name="1-step predictions", mode="lines",
+                             line=dict(color=COLORS[0], width=2)))
+    m = res.multistep
+    fig.add_trace(go.Scatter(x=m.time, y=m.pred, name="multistep predictions (fed back)", mode="lines",
+                             line=dict(color=COLORS[1], width=3)))
+    _train_end(fig, res)
+    title = f"Multistep predictions from t = {int(m.time[0])} on: MSE {m.mse_observed:.3g}"
+    return _layout(fig, title, TIME_AXIS, VALUE_AXIS)
+
+
+def kstep_figure(res: SequenceResult, ks=None) -> go.Figure:
+    """k-step-ahead predictions, one line per k: each sees observations up to k steps before its target."""
+    ks = list(res.kstep) if ks is None else list(ks)
+    fig = go.Figure(_data_traces(res, show_clean=False))
+    for i, k in enumerate(ks):
+        f = res.kstep[k]
+        fig.add_trace(go.Scatter(x=f.time, y=f.pred, name=f"{k}-step (MSE {f.mse_observed:.2g})", mode="lines",
+                                 line=dict(color=COLORS[i % len(COLORS)], width=2)))
+    title = f"k-step-ahead predictions, {_model_name(res)}: k = {', '.join(map(str, ks))}"
+    return _layout(fig, title, TIME_AXIS, VALUE_AXIS)
+
+
+def loss_figure(history: list[TrainRecord]) -> go.Figure:
+    """Minibatch loss per step (thin) and the training-set loss at each epoch's end (markers)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[r.step for r in history], y=[r.loss for r in history], name="minibatch",
+                             mode="lines", line=dict(color="#9aa5b1", width=1.5)))
+    ends = [r for r in history if r.epoch_end]
+    fig.add_trace(go.Scatter(x=[r.step for r in ends], y=[r.epoch_loss for r in ends], name="training set, epoch end",
+                             mode="lines+markers", line=dict(color=COLORS[0], width=3), marker=dict(size=10),
+                             text=[f"epoch {r.epoch}" for r in ends]))
+    return _layout(fig, "Training loss", "optimizer step", "mean squared error (value²)")
+
+
+# ---------------------------------------------------------------- gradients through time
+
+
+def _positive(values: np.ndarray) -> list:
+    """Values for a log axis: zeros and non-finite values become gaps."""
+    return [float(v) if np.isfinite(v) and v > 0 else None for v in values]
+
+
+def gradient_figure(curves: list[GradientCurve] | dict[str, GradientCurve], reference: bool = True,
+                    cells: bool = False) -> go.Figure:
+    """‖∂ℓ_T/∂h_k‖ against T − k on a log scale, one line per curve.
+
+    ``reference`` draws λ^(T−k) dashed for curves that carry a λ; ``cells`` adds the LSTM's ‖∂ℓ_T/∂c_k‖ dotted.
+    """
+    curves = list(curves.values()) if isinstance(curves, dict) else list(curves)
+    fig = go.Figure()
+    for i, c in enumerate(curves):
+        color = KIND_COLORS.get(c.label, COLORS[i % len(COLORS)])
+        fig.add_trace(go.Scatter(x=c.distance, y=_positive(c.norm), name=c.label, mode="lines+markers",
+                                 line=dict(color=color, width=3), marker=dict(size=6)))
+        if reference and c.lam is not None:
+            fig.add_trace(go.Scatter(x=c.distance, y=_positive(c.reference()), name=f"{c.lam:g}^(T−k)",
+                                     mode="lines", line=dict(color=color, width=2, dash="dash")))
+        if cells and c.cell_norm is not None:
+            fig.add_trace(go.Scatter(x=c.distance, y=_positive(c.cell_norm), name=f"{c.label} cell ‖∂ℓ/∂c_k‖",
+                                     mode="lines", line=dict(color=color, width=2, dash="dot")))
+    return _layout(fig, "Gradient through time: ‖∂ℓ_T/∂h_k‖ against the distance T − k",
+                   "distance T − k (time steps)", "‖∂ℓ_T/∂h_k‖ (log scale)", log_y=True)
+
+
+def jacobian_figure(chain: JacobianChain, curve: GradientCurve | None = None) -> go.Figure:
+    """The theory: ‖∏ diag(φ') W_hhᵀ‖ from explicit Jacobians, λ^(T−k), and optionally the measured gradient."""
+    d = chain.distance
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=d, y=_positive(chain.norm), name="‖∂h_T/∂h_k‖ (Jacobian product)",
+                             mode="lines+markers", line=dict(color=COLORS[0], width=3)))
+    fig.add_trace(go.Scatter(x=d, y=_positive(chain.lam ** d.astype(np.float64)), name=f"λ^(T−k), λ = {chain.lam:.3g}",
+                             mode="lines", line=dict(color=COLORS[1], width=2, dash="dash")))
+    if curve is not None:
+        fig.add_trace(go.Scatter(x=curve.distance, y=_positive(curve.norm), name="‖∂ℓ_T/∂h_k‖ (autograd)",
+                                 mode="lines", line=dict(color=COLORS[2], width=2)))
+    return _layout(fig, "∂h_T/∂h_k = ∏ diag(φ'(a_t)) W_hhᵀ: its norm against T − k",
+                   "distance T − k (time steps)", "spectral norm (log scale)", log_y=True)
+
+
+def clipping_figure(norms, clipped, theta: float) -> go.Figure:
+    """Gradient norms per step before and after clipping at θ."""
+    steps = np.arange(1, len(norms) + 1)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=steps, y=_positive(np.asarray(norms)), name="‖g‖ before clipping", mode="lines",
+                             line=dict(color=COLORS[1], width=2)))
+    fig.add_trace(go.Scatter(x=steps, y=_positive(np.asarray(clipped)), name="after: min(1, θ/‖g‖)·‖g‖",
+                             mode="lines", line=dict(color=COLORS[0], width=3)))
+    fig.add_hline(y=theta, line=dict(color="#555555", dash="dash"), annotation_text=f"θ = {theta:g}",
+                  annotation_font_size=FONT - 2)
+    return _layout(fig, f"Gradient clipping at θ = {theta:g}", "optimizer step", "gradient norm ‖g‖ (log scale)",
+                   log_y=True)
