@@ -49,6 +49,21 @@ def test_train_then_generate_on_a_text_file(tmp_path, capsys):
     assert "'T'" in captured.err  # the capital is not in the cleaned vocabulary, and we say so
 
 
+def test_keep_best_saves_the_epoch_with_the_lowest_validation_perplexity(tmp_path, capsys):
+    src = tmp_path / "fox.txt"
+    src.write_text(TEXT)
+    out = tmp_path / "best.pt"
+    # a learning rate this high overfits (or bounces) after the first epochs, so the best is rarely the last
+    assert main(["train", "--text-file", str(src), "--kind", "lstm", "--hidden", "16", "--epochs", "6",
+                 "--batch-size", "4", "--num-steps", "10", "--optimizer", "adam", "--lr", "0.05",
+                 "--val-frac", "0.2", "--keep-best", "--quiet", "--out", str(out)]) == 0
+    ck = load_checkpoint(out)
+    vals = {h["epoch"]: h["val_ppl"] for h in ck.history if h["epoch_end"]}
+    best_epoch = min(vals, key=vals.get)
+    assert ck.metrics["best_epoch"] == best_epoch
+    assert ck.metrics["val_ppl"] == pytest.approx(vals[best_epoch], rel=1e-5)
+
+
 def test_preset_fills_options_and_flags_override(tmp_path, capsys, time_machine_file):
     out = tmp_path / "p.pt"
     rc = main(["train", "--preset", "d2l-9.3-deep-lstm", "--hidden", "8", "--epochs", "1", "--max-tokens", "2000",
