@@ -13,6 +13,7 @@ field                 shape               meaning
                                           ``preactivation`` X_t W_xh + H_{t-1} W_hh + b before φ
 ``probs``             (T, V)              P(next character | text[:t+1]) after each character
 ``ids``               (T,)                the vocabulary index fed at each step (unknowns → ``<unk>``)
+``offset``            int                 where ``tokens[0]`` sits in the full text (non-zero for a window)
 ====================  ==================  ===============================================================
 
 L is the number of layers, T the number of characters, V the vocabulary size and U = D·H units per layer,
@@ -75,6 +76,7 @@ class Trace:
     hidden_size: int  # H, per direction
     directions: int = 1
     nonlinearity: str = "tanh"  # φ of the scratch RNN and nn.RNN
+    offset: int = 0  # position of tokens[0] in the text this trace was cut from (inspect_analysis.window)
 
     @property
     def num_layers(self) -> int:

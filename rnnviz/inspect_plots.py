@@ -87,7 +87,7 @@ def _pick_units(trace: Trace, name: str, layer: int, units, order: str) -> list[
 
 def _steps(trace: Trace) -> list[str]:
     """One category per step, '12 ␣', so that hovering a cell names the character as well as its position."""
-    return [f"{t} {shown_char(ch)}" for t, ch in enumerate(trace.tokens)]
+    return [f"{t} {shown_char(ch)}" for t, ch in enumerate(trace.tokens, start=trace.offset)]
 
 
 def _char_axis(trace: Trace, steps: list[str]) -> dict:
@@ -100,18 +100,18 @@ def _char_axis(trace: Trace, steps: list[str]) -> dict:
 
 
 def activation_heatmap(trace: Trace, name: str, layer: int = 0, units: int | Sequence[int] | None = None,
-                       order: str = "index") -> go.Figure:
+                       order: str = "index", ordered_by: str | None = None) -> go.Figure:
     """Units × characters heatmap of ``name`` ('hidden', 'cell' or a gate) in ``layer``.
 
     ``units``: None for all, n for the first n in ``order`` ('index', 'variance', 'mean', 'saturation'), or
-    a list of unit indices shown as given.
+    a list of unit indices shown as given; ``ordered_by`` then says in the title how that list was ordered.
     """
     values = trace.values(name, layer)  # (T, U)
     chosen = _pick_units(trace, name, layer, units, order)
     z = values[:, chosen].T  # (units, T)
     layer_name = trace.layer_names[layer]
     picked = units is not None and not isinstance(units, int)
-    how = "" if picked else f", ordered by {order}"
+    how = (f", ordered by {ordered_by}" if ordered_by else "") if picked else f", ordered by {order}"
     steps = _steps(trace)
     fig = go.Figure(go.Heatmap(
         z=z.tolist(), x=steps, y=[f"unit {trace.unit_label(u)}" for u in chosen],
@@ -123,27 +123,29 @@ def activation_heatmap(trace: Trace, name: str, layer: int = 0, units: int | Seq
     _layout(fig, f"{label(trace, name)} — {layer_name}, {n} of {trace.num_units} units{how}",
             "character read at step t", "unit", height=min(900, 200 + 18 * n))
     fig.update_xaxes(**_char_axis(trace, steps))
-    fig.update_yaxes(autorange="reversed", type="category", dtick=1 if n <= 48 else None)
+    fig.update_yaxes(autorange="reversed", type="category", dtick=1 if n <= 48 else None, automargin=True,
+                     title_standoff=8)
     return fig
 
 
 def hidden_heatmap(trace: Trace, layer: int = 0, units: int | Sequence[int] | None = None,
-                   order: str = "variance") -> go.Figure:
+                   order: str = "variance", ordered_by: str | None = None) -> go.Figure:
     """Hidden states H_t, units × characters; the most varying units first by default."""
-    return activation_heatmap(trace, "hidden", layer, units, order)
+    return activation_heatmap(trace, "hidden", layer, units, order, ordered_by)
 
 
 def gate_heatmap(trace: Trace, gate: str, layer: int = 0, units: int | Sequence[int] | None = None,
-                 order: str = "index") -> go.Figure:
+                 order: str = "index", ordered_by: str | None = None) -> go.Figure:
     """One gate's values (or the LSTM cell, or the RNN pre-activation), units × characters."""
-    return activation_heatmap(trace, gate, layer, units, order)
+    return activation_heatmap(trace, gate, layer, units, order, ordered_by)
 
 
-def unit_lines(trace: Trace, layer: int, unit: int) -> go.Figure:
+def unit_lines(trace: Trace, layer: int, unit: int, legend_only: Sequence[str] = ()) -> go.Figure:
     """One unit read as a story: every gate, the hidden state and (LSTM) the cell, as lines over the text.
 
     σ gates and tanh quantities share the left axis (-1..1); the unbounded cell or pre-activation gets its own
-    axis on the right so that it cannot flatten the others.
+    axis on the right so that it cannot flatten the others. Quantities in ``legend_only`` start hidden (a click
+    on their legend entry shows them).
     """
     if not 0 <= unit < trace.num_units:
         raise ValueError(f"no unit {unit}: layers of this model have units 0..{trace.num_units - 1}")
@@ -154,6 +156,7 @@ def unit_lines(trace: Trace, layer: int, unit: int) -> go.Figure:
         right = trace.bounds(name) is None
         fig.add_trace(go.Scatter(
             x=steps, y=values, name=plain_label(name), mode="lines+markers", yaxis="y2" if right else "y",
+            visible="legendonly" if name in legend_only else True,
             line=dict(width=4 if name == "hidden" else 2, dash="dot" if right else "solid"),
             hovertemplate=f"{plain_label(name)}<br>step %{{x}}<br>%{{y:.3f}}<extra></extra>",
         ))
@@ -166,7 +169,7 @@ def unit_lines(trace: Trace, layer: int, unit: int) -> go.Figure:
         fig.update_layout(yaxis2=dict(title=dict(text=f"{', '.join(map(plain_label, unbounded))} (dotted)"),
                                       overlaying="y", side="right", showgrid=False, tickmode="auto",
                                       range=[-1.05 * top, 1.05 * top]),  # 0 level with the left axis's 0
-                          margin=dict(t=130))
+                          margin=dict(t=130, r=100))
     fig.update_xaxes(**_char_axis(trace, steps))
     return fig
 
@@ -207,7 +210,7 @@ def unit_text_html(trace: Trace, layer: int, unit: int, name: str = "hidden") ->
     what = plain_label(name)
     spans = []
     for t, (ch, value, top) in enumerate(rows):
-        tip = f"position {t} '{shown_char(ch)}': {what} {value:+.3f}\nnext: {top}"
+        tip = f"position {trace.offset + t} '{shown_char(ch)}': {what} {value:+.3f}\nnext: {top}"
         text = "⏎" if ch == "\n" else ch
         span = (f'<span style="background-color:{_background(value, bounds, scale)}" '
                 f'title="{html.escape(tip, quote=True)}">{html.escape(text, quote=True)}</span>')

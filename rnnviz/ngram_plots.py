@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rnnviz.ngram import CurvePoint, NGramGrowth, ZipfSeries, order_name
-from rnnviz.text_views import Span
+from rnnviz.text_views import Span, show_token
 
 FONT = 18
 TITLE_FONT = 24
@@ -49,23 +49,37 @@ def _log_spaced(n: int, max_points: int) -> np.ndarray:
 def zipf_figure(series: Sequence[ZipfSeries], title: str = "Zipf's law: frequency falls as a power of rank",
                 max_points: int = 400) -> go.Figure:
     """Rank-frequency curves on log-log axes, one per n-gram order, each with its fitted line drawn
-    dashed over its fitting range and α, R² in the legend."""
+    thick and dashed over its fitting range and α, R² in the legend, and continued thin and dotted
+    over every rank, so the head and the tail are seen to bend away from it (no line where ``fit``
+    is None)."""
     fig = go.Figure()
     for i, s in enumerate(series):
         color = COLORS[i % len(COLORS)]
         idx = _log_spaced(len(s.freqs), max_points)
-        fig.add_trace(go.Scatter(x=idx + 1, y=s.freqs[idx], mode="lines", name=s.label,
-                                 line={"color": color, "width": 3},
+        fig.add_trace(go.Scatter(x=idx + 1, y=s.freqs[idx], mode="lines", name=s.label, legendgroup=s.label,
+                                 line={"color": color, "width": 3}, opacity=0.7,
                                  hovertemplate="rank %{x}<br>count %{y}<extra>" + s.label + "</extra>"))
         f = s.fit
+        if f is None:  # too few ranks in the fitting range: the curve alone
+            fig.data[-1].name = f"{s.label} (too few ranks to fit)"
+            continue
+        every = np.array([1, len(s.freqs)])
+        fig.add_trace(go.Scatter(x=every, y=f.predict(every), mode="lines", name=f"{s.label} fit, every rank",
+                                 legendgroup=s.label, showlegend=False,
+                                 line={"color": color, "width": 1.5, "dash": "dot"}, hoverinfo="skip"))
         ranks = np.array([f.lo, f.hi])
         fig.add_trace(go.Scatter(
-            x=ranks, y=f.predict(ranks), mode="lines",
+            x=ranks, y=f.predict(ranks), mode="lines", legendgroup=s.label,
             name=f"{s.label} fit: α = {f.alpha:.2f}, R² = {f.r2:.3f} (ranks {f.lo:,}–{f.hi:,})",
-            line={"color": color, "width": 2, "dash": "dash"}, hoverinfo="skip"))
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
-    return _layout(fig, title, "rank (log scale)", "frequency (count, log scale)")
+            line={"color": color, "width": 5, "dash": "dash"}, hoverinfo="skip"))
+    fig.update_xaxes(type="log", dtick=1)
+    fig.update_yaxes(type="log", dtick=1)
+    freqs = [f for s in series for f in s.freqs[:1]]
+    if freqs:  # the dotted lines may run far below a count of 1 at the tail: keep the data in view
+        fig.update_yaxes(range=[-0.3, np.log10(max(freqs)) + 0.3])
+    _layout(fig, title, "rank (log scale)", "frequency (count, log scale)")
+    fig.update_layout(height=620, legend={"orientation": "h", "y": -0.22, "x": 0})
+    return fig
 
 
 # ---------------------------------------------------------------- distinct n-grams
@@ -154,7 +168,9 @@ def perplexity_figure(points: Sequence[CurvePoint], neural_ppl: float | None = N
         fig.update_yaxes(type="log", range=[math.log10(min(finite) / 1.5), math.log10(peak)])
     else:
         fig.update_yaxes(range=[0, peak])
-    return _layout(fig, title, "smoothing ε (log scale)", "perplexity (log scale)" if log_y else "perplexity")
+    _layout(fig, title, "smoothing ε (log scale)", "perplexity (log scale)" if log_y else "perplexity")
+    fig.update_layout(height=520, legend={"orientation": "h", "y": -0.25, "x": 0})
+    return fig
 
 
 # ---------------------------------------------------------------- minibatches
@@ -190,7 +206,7 @@ def minibatch_html(tokens: Sequence[str], spans: Sequence[Span], context: int = 
         label = f"batch {batches} · row {rows} · from token {lo:,}"
         cells = []
         for t in range(lo, hi):
-            text = html.escape(str(tokens[t]))
+            text = html.escape("↵" if tokens[t] == "\n" else str(tokens[t]))  # a line break, seen
             roles = where.get(t, {})
             x, y = roles.get("X"), roles.get("Y")
             if not roles:
@@ -229,3 +245,38 @@ def minibatch_figure(spans: Sequence[Span], num_tokens: int,
     fig.update_xaxes(range=[0, num_tokens])
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, "token position in the text", "minibatch")
+
+
+# ---------------------------------------------------------------- tokens and indices
+
+
+def tokens_html(tokens: Sequence[str], indices: Sequence[int] | None = None, unk_index: int = 0,
+                max_tokens: int = 200) -> str:
+    """Tokens as boxes in a row, each with its vocabulary index under it (when given); tokens that
+    become '<unk>' are drawn red. Spaces show as '␣'. At most ``max_tokens`` boxes, then a count."""
+    if not tokens:
+        return '<div style="font-size:18px;color:#666">(no tokens: the line is empty after cleaning)</div>'
+    boxes = []
+    for i, tok in enumerate(tokens[:max_tokens]):
+        idx = None if indices is None else indices[i]
+        unk = idx == unk_index
+        color = COLORS[1] if unk else COLORS[0]
+        under = "" if idx is None else (f'<div style="font-size:15px;color:{color}">{idx}'
+                                        f'{" = &lt;unk&gt;" if unk else ""}</div>')
+        boxes.append(f'<div style="display:inline-block;text-align:center;margin:3px;padding:2px 8px;'
+                     f'border:2px solid {color};border-radius:6px;background:{color}14">'
+                     f'<div style="font-family:monospace;font-size:20px">{html.escape(show_token(tok))}</div>'
+                     f'{under}</div>')
+    more = len(tokens) - max_tokens
+    if more > 0:
+        boxes.append(f'<span style="font-size:16px;color:#666"> … and {more:,} more</span>')
+    return f'<div style="line-height:1.2">{"".join(boxes)}</div>'
+
+
+def sample_html(prefix: str, continuation: str, note: str = "") -> str:
+    """A generated text for a projector: the prefix in grey, what the model wrote in black, line
+    breaks kept, everything escaped; ``note`` in small grey type under it."""
+    foot = f'<div style="font-size:14px;color:#666;margin-top:6px">{html.escape(note)}</div>' if note else ""
+    return (f'<div style="font-family:monospace;font-size:19px;line-height:1.5;white-space:pre-wrap;'
+            f'word-break:break-word"><span style="color:#888">{html.escape(prefix)}</span>'
+            f'<span>{html.escape(continuation)}</span></div>{foot}')

@@ -18,19 +18,48 @@ TIME_AXIS = "time step t"
 VALUE_AXIS = "x_t (value of the series)"
 
 
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, log_y: bool = False) -> go.Figure:
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, log_y: bool = False,
+            subtitle: str = "") -> go.Figure:
+    """Title (and subtitle) on top, the legend below the x axis, where it never covers the title or the data."""
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    # A horizontal legend that wraps lays its entries on a grid as wide as the longest: rows for a ~620 px chart.
+    per_row = max(1, int(620 // (0.55 * FONT * max(map(len, names), default=1) + 45)))
+    rows = -(-len(names) // per_row)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=TITLE_FONT)),
+        title=dict(text=title, font=dict(size=TITLE_FONT),
+                   subtitle=dict(text=subtitle, font=dict(size=FONT, color="#555555"))),
         font=dict(size=FONT),
         template="plotly_white",
-        legend=dict(font=dict(size=FONT), orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
-        margin=dict(t=110, l=90, r=30, b=80),
+        legend=dict(font=dict(size=FONT), orientation="h", yref="container", yanchor="bottom", y=0.01,
+                    xanchor="left", x=0),
+        margin=dict(t=100 if subtitle else 70, l=90, r=30, b=90 + 30 * rows),
+        height=440 + 30 * rows,
         hovermode="x unified",
     )
     fig.update_xaxes(title=dict(text=x_title, font=dict(size=FONT + 2)), tickfont=dict(size=FONT))
     fig.update_yaxes(title=dict(text=y_title, font=dict(size=FONT + 2)), tickfont=dict(size=FONT),
                      type="log" if log_y else "linear", exponentformat="power" if log_y else "none")
+    if log_y:
+        fig.update_yaxes(**log_ticks(np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data
+                                                     if t.y is not None and len(t.y)] or [np.zeros(0)])))
     return fig
+
+
+def log_ticks(values) -> dict:
+    """Readable ticks for a log axis spanning ``values`` (positive ones): 1, 2, 5 × 10^n over up to three decades,
+    else every power of ten (every second one or more over very long spans)."""
+    v = np.asarray([float(x) for x in np.ravel(values) if x is not None and np.isfinite(x) and x > 0])
+    if not len(v):
+        return {}
+    lo, hi = int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max())))
+    if hi - lo <= 3:
+        ticks = [m * 10.0**e for e in range(lo, hi + 1) for m in (1, 2, 5)]
+        ticks = [t for t in ticks if v.min() / 2.5 <= t <= v.max() * 2.5]
+        return dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
+    step = max(1, -(-(hi - lo) // 8))
+    exps = range(lo - lo % step, hi + 1, step)
+    return dict(tickvals=[10.0**e for e in exps],
+                ticktext=[f"{10.0**e:g}" if -2 <= e <= 3 else f"10<sup>{e}</sup>".replace("-", "−") for e in exps])
 
 
 def _data_traces(res: SequenceResult, show_clean: bool) -> list[go.Scatter]:
@@ -57,8 +86,8 @@ def _train_end(fig: go.Figure, res: SequenceResult) -> None:
 def data_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
     """The series alone: sin(0.01 t) plus noise, t = 1 .. T."""
     fig = go.Figure(_data_traces(res, show_clean))
-    return _layout(fig, f"The data: sin(0.01 t) + noise (σ = {res.config.noise:g}), T = {res.config.T}",
-                   TIME_AXIS, VALUE_AXIS)
+    return _layout(fig, "The data", TIME_AXIS, VALUE_AXIS,
+                   subtitle=f"x_t = sin(0.01 t) + noise (σ = {res.config.noise:g}), t = 1 … {res.config.T}")
 
 
 def onestep_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
@@ -68,8 +97,8 @@ def onestep_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
     fig.add_trace(go.Scatter(x=f.time, y=f.pred, name="1-step predictions", mode="lines",
                              line=dict(color=COLORS[0], width=2.5)))
     _train_end(fig, res)
-    return _layout(fig, f"1-step-ahead predictions, {_model_name(res)}: MSE {f.mse_observed:.3g}",
-                   TIME_AXIS, VALUE_AXIS)
+    return _layout(fig, "1-step-ahead predictions", TIME_AXIS, VALUE_AXIS,
+                   subtitle=f"{_model_name(res)} · MSE {f.mse_observed:.3g}")
 
 
 def multistep_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
@@ -81,8 +110,8 @@ def multistep_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure
     fig.add_trace(go.Scatter(x=m.time, y=m.pred, name="multistep predictions (fed back)", mode="lines",
                              line=dict(color=COLORS[1], width=3)))
     _train_end(fig, res)
-    title = f"Multistep predictions from t = {int(m.time[0])} on: MSE {m.mse_observed:.3g}"
-    return _layout(fig, title, TIME_AXIS, VALUE_AXIS)
+    return _layout(fig, f"Multistep predictions from t = {int(m.time[0])} on", TIME_AXIS, VALUE_AXIS,
+                   subtitle=f"{_model_name(res)}, its own predictions fed back · MSE {m.mse_observed:.3g}")
 
 
 def kstep_figure(res: SequenceResult, ks=None) -> go.Figure:
@@ -93,8 +122,8 @@ def kstep_figure(res: SequenceResult, ks=None) -> go.Figure:
         f = res.kstep[k]
         fig.add_trace(go.Scatter(x=f.time, y=f.pred, name=f"{k}-step (MSE {f.mse_observed:.2g})", mode="lines",
                                  line=dict(color=COLORS[i % len(COLORS)], width=2)))
-    title = f"k-step-ahead predictions, {_model_name(res)}: k = {', '.join(map(str, ks))}"
-    return _layout(fig, title, TIME_AXIS, VALUE_AXIS)
+    return _layout(fig, "k-step-ahead predictions", TIME_AXIS, VALUE_AXIS,
+                   subtitle=f"{_model_name(res)} · k = {', '.join(map(str, ks))}")
 
 
 def loss_figure(history: list[TrainRecord]) -> go.Figure:
@@ -135,8 +164,8 @@ def gradient_figure(curves: list[GradientCurve] | dict[str, GradientCurve], refe
         if cells and c.cell_norm is not None:
             fig.add_trace(go.Scatter(x=c.distance, y=_positive(c.cell_norm), name=f"{c.label} cell ‖∂ℓ/∂c_k‖",
                                      mode="lines", line=dict(color=color, width=2, dash="dot")))
-    return _layout(fig, "Gradient through time: ‖∂ℓ_T/∂h_k‖ against the distance T − k",
-                   "distance T − k (time steps)", "‖∂ℓ_T/∂h_k‖ (log scale)", log_y=True)
+    return _layout(fig, "Gradient through time", "distance T − k (time steps)", "‖∂ℓ_T/∂h_k‖ (log scale)",
+                   log_y=True, subtitle="‖∂ℓ_T/∂h_k‖: how much the last loss still says about the state k")
 
 
 def jacobian_figure(chain: JacobianChain, curve: GradientCurve | None = None) -> go.Figure:
@@ -150,8 +179,8 @@ def jacobian_figure(chain: JacobianChain, curve: GradientCurve | None = None) ->
     if curve is not None:
         fig.add_trace(go.Scatter(x=curve.distance, y=_positive(curve.norm), name="‖∂ℓ_T/∂h_k‖ (autograd)",
                                  mode="lines", line=dict(color=COLORS[2], width=2)))
-    return _layout(fig, "∂h_T/∂h_k = ∏ diag(φ'(a_t)) W_hhᵀ: its norm against T − k",
-                   "distance T − k (time steps)", "spectral norm (log scale)", log_y=True)
+    return _layout(fig, "The product of Jacobians", "distance T − k (time steps)", "spectral norm (log scale)",
+                   log_y=True, subtitle="∂h_T/∂h_k = ∏ diag(φ'(a_t)) W_hhᵀ, built from explicit matrices")
 
 
 def clipping_figure(norms, clipped, theta: float) -> go.Figure:
@@ -166,3 +195,23 @@ def clipping_figure(norms, clipped, theta: float) -> go.Figure:
                   annotation_font_size=FONT - 2)
     return _layout(fig, f"Gradient clipping at θ = {theta:g}", "optimizer step", "gradient norm ‖g‖ (log scale)",
                    log_y=True)
+
+
+def kstep_error_figure(results: list[SequenceResult]) -> go.Figure:
+    """MSE of the k-step predictions against k, one line per model, with the noise floor σ²: errors compound."""
+    fig = go.Figure()
+    for i, res in enumerate(results):
+        ks = sorted(res.kstep)
+        fig.add_trace(go.Scatter(x=ks, y=_positive(np.array([res.kstep[k].mse_observed for k in ks])),
+                                 name=_model_name(res), mode="lines+markers", line=dict(color=COLORS[i % len(COLORS)],
+                                                                                       width=3), marker=dict(size=12)))
+    noise = results[0].config.noise if results else 0.0
+    if noise > 0:
+        fig.add_hline(y=noise**2, line=dict(color="#555555", dash="dash"), annotation_font_size=FONT - 2,
+                      annotation_text=f"noise floor σ² = {noise**2:.3g}", annotation_position="bottom right")
+    _layout(fig, "k-step-ahead error grows with k", "steps ahead k (log scale)",
+            "mean squared error (log scale)", log_y=True, subtitle="each prediction fed back adds its error")
+    values = [r.kstep[k].mse_observed for r in results for k in r.kstep] + ([noise**2] if noise > 0 else [])
+    fig.update_xaxes(type="log", tickvals=sorted({k for r in results for k in r.kstep}))
+    fig.update_yaxes(**log_ticks(values))
+    return fig

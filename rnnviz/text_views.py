@@ -7,18 +7,72 @@ Everything here is computed by the functions the models are trained with (`clean
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from rnnviz.batches import SAMPLERS
-from rnnviz.data import Vocab, clean_lines, count_corpus, tokenize
+from rnnviz.data import (Corpus, Vocab, _pydoc_text, clean_lines, count_corpus, decode_user_text, time_machine_path,
+                         tokenize)
 
 RESERVED_TOKENS = ("<pad>", "<bos>", "<eos>")
 
 
 # ---------------------------------------------------------------- preprocessing
+
+
+def d2l_clean(line: str) -> str:
+    """One line cleaned by d2l's rule (`clean_lines`): runs of non-letters to one space, stripped, lowercased."""
+    return (clean_lines(line) or [""])[0]  # clean_lines("") is []
+
+
+def _user_clean(line: str) -> str:
+    return " ".join(line.lower().split())
+
+
+def _keep(line: str) -> str:
+    return line
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """How a corpus's lines were cleaned: ``clean`` maps one raw line to its cleaned form, ``rule``
+    says it in a sentence, and ``drops_empty`` tells whether lines empty after cleaning were dropped."""
+
+    rule: str
+    clean: Callable[[str], str]
+    drops_empty: bool
+
+
+def cleaning_of(corpus: Corpus) -> Cleaning:
+    """The cleaning `rnnviz.data.load_corpus` applied to ``corpus``."""
+    if corpus.newlines:
+        return Cleaning("Kept as it is: case, punctuation and line breaks stay", _keep, False)
+    if corpus.kind == "user":
+        return Cleaning("Lowercased, and every run of spaces made one space; every script and punctuation mark "
+                        "is kept, and empty lines are dropped", _user_clean, True)
+    dropped = ", and empty lines are dropped" if corpus.kind == "offline" else ""
+    return Cleaning("The d2l rule: every run of characters other than the letters a–z becomes one space, then the "
+                    "line is stripped and lowercased" + dropped, d2l_clean, corpus.kind == "offline")
+
+
+def raw_lines(corpus: Corpus, data: bytes | str | None = None) -> list[str]:
+    """The lines of ``corpus`` before cleaning: the book's file, Python's docs, or the user's text
+    ``data`` (needed for kind 'user' when cleaned). Kept corpora are their own raw lines.
+    Cleaning these by `cleaning_of(corpus)` (and dropping empty ones where it says so) gives
+    ``corpus.lines`` back."""
+    if corpus.newlines:
+        return list(corpus.lines)
+    if corpus.kind == "timemachine":
+        return time_machine_path().read_text(encoding="utf-8").splitlines()
+    if corpus.kind == "offline":
+        return _pydoc_text().splitlines()
+    if corpus.kind == "user":
+        if data is None:
+            raise ValueError("the raw lines of a user's text need its data")
+        return decode_user_text(data).split("\n")
+    return list(corpus.lines)
 
 
 @dataclass(frozen=True)
@@ -33,18 +87,42 @@ class PreprocessSteps:
 
 
 def preprocess_steps(raw_lines: Sequence[str], line_no: int, token: str = "word",
-                     vocab: Vocab | None = None) -> PreprocessSteps:
-    """Line ``line_no`` (0-based) of ``raw_lines`` cleaned as d2l cleans it, tokenized, and indexed
-    by ``vocab``, by default a `Vocab` of the whole text's cleaned tokens (d2l's). Raises
-    IndexError for a line number out of range."""
+                     vocab: Vocab | None = None, clean: Callable[[str], str] = d2l_clean) -> PreprocessSteps:
+    """Line ``line_no`` (0-based) of ``raw_lines`` cleaned by ``clean`` (d2l's rule by default),
+    tokenized, and indexed by ``vocab``, by default a `Vocab` of the whole text's cleaned tokens
+    (d2l's). Raises IndexError for a line number out of range."""
     if not 0 <= line_no < len(raw_lines):
         raise IndexError(f"line {line_no} is out of range: the text has {len(raw_lines)} lines (0-based)")
     if vocab is None:
-        vocab = Vocab(tokenize(clean_lines("\n".join(raw_lines)), token))
+        vocab = Vocab(tokenize([clean(line) for line in raw_lines], token))
     raw = raw_lines[line_no]
-    cleaned = (clean_lines(raw) or [""])[0]  # clean_lines("") is []
+    cleaned = clean(raw)
     tokens = tokenize([cleaned], token)[0]
     return PreprocessSteps(line_no, raw, cleaned, tokens, vocab[tokens])
+
+
+def mean_word_length(lines: Sequence[str], max_lines: int = 2000) -> float:
+    """Average characters per whitespace-separated word over the first ``max_lines`` non-empty lines:
+    large for scripts written without spaces (Chinese, Japanese, Thai), where a 'word' is a phrase."""
+    words = [w for line in lines[:max_lines] for w in line.split()]
+    return sum(map(len, words)) / len(words) if words else 0.0
+
+
+_VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥"}
+
+
+def show_token(tok: str) -> str:
+    """A token as a table or a chart can show it: space as '␣', newline as '↵', tab as '⇥'."""
+    if tok in _VISIBLE:
+        return _VISIBLE[tok]
+    return repr(tok)[1:-1] if tok.isspace() or not tok.isprintable() else tok
+
+
+def ngram_text(gram: Sequence[str], level: str = "word") -> str:
+    """An n-gram as text: words joined by spaces, characters side by side with spaces shown as '␣'."""
+    if level == "word":
+        return " ".join(gram)
+    return "".join(show_token(ch) for ch in gram)
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -129,3 +207,22 @@ def minibatch_spans(tokens: Sequence | int, batch_size: int, num_steps: int, sam
             for row, pos in enumerate(positions.tolist()):
                 spans.append(Span(pos[0], len(pos), b, row, role))
     return spans
+
+
+def continuations(spans: Sequence[Span]) -> tuple[int, int]:
+    """(rows whose input starts exactly where the same row of the previous minibatch ended, rows that
+    have a previous minibatch): all of them for sequential partitioning, almost never for random sampling."""
+    xs = {(s.batch, s.row): s for s in spans if s.role == "X"}
+    pairs = [(xs[b - 1, r], s) for (b, r), s in xs.items() if (b - 1, r) in xs]
+    return sum(prev.stop == s.start for prev, s in pairs), len(pairs)
+
+
+def default_prefix(tokens: Sequence[str], level: str = "char", length: int = 3) -> str:
+    """A prefix to continue, from the start of ``tokens`` (say, the held-out text): the first ``length``
+    whole words, from the first word that starts after a space, with a trailing space."""
+    if level == "word":
+        return " ".join(tokens[:length]) + " " if tokens else ""
+    text = "".join(tokens[:400])
+    start = text.find(" ") + 1 if " " in text[:40] else 0
+    words = text[start:].split(" ")
+    return " ".join(words[:length]) + " " if len(words) > length else text[:12]  # unspaced: a few characters

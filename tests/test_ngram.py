@@ -14,13 +14,17 @@ from rnnviz.ngram import (
     CurvePoint,
     NGramLM,
     corpus_tokens,
+    log_ranks,
+    neural_split,
     ngram_counts,
     ngram_growth,
+    ngram_stats,
     perplexity_curve,
     rank_frequencies,
     top_ngrams,
     train_val_tokens,
     zipf_fit,
+    zipf_refit,
     zipf_series,
 )
 
@@ -355,3 +359,168 @@ def test_minibatch_html_escapes_and_marks_roles():
     out = ngram_plots.minibatch_html(tokens, spans, sep=" ")
     assert "&lt;b&gt;" in out and "&amp;" in out and "<b>" not in out
     assert "batch 0" in out and "border-bottom" in out and "background" in out
+
+
+# ---------------------------------------------------------------- what the pages use
+
+
+def test_ngram_stats_counts_once_and_gives_d2l_tables(book_words):
+    stats = ngram_stats(book_words, (1, 2, 3), k=5)
+    for n in (1, 2, 3):
+        assert stats.top[n] == top_ngrams(book_words, n, 5)
+    assert stats.top[2][0] == (("of", "the"), 309) and stats.top[3][0] == (("the", "time", "traveller"), 59)
+    assert (stats.num_tokens, stats.num_types) == (32_775, 4_579) and stats.seconds >= 0
+    refit = zipf_refit(stats.series, (10, 1000))
+    assert [s.fit for s in refit] == [s.fit for s in zipf_series(book_words, (1, 2, 3), (10, 1000))]
+    assert all(a.freqs is b.freqs for a, b in zip(refit, stats.series))  # no recounting
+
+
+def test_zipf_series_without_enough_ranks_has_no_fit():
+    uni, bi = zipf_series(list("aaaa"), (1, 2))  # one token repeated: one rank per order
+    assert uni.fit is None and bi.fit is None and uni.freqs.tolist() == [4]
+    s = zipf_refit(zipf_series(TINY, (1,)), (3, 10))
+    assert s[0].fit is None  # ranks 3..3: one rank
+    fig = ngram_plots.zipf_figure(s)
+    assert "too few ranks" in fig.data[0].name and len(fig.data) == 1
+
+
+def test_log_ranks():
+    assert log_ranks(27) == [1, 2, 5, 10, 20, 27]
+    assert log_ranks(1000) == [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+    assert log_ranks(1) == [1]
+
+
+def test_with_eps_and_evaluate_orders_equal_separate_models():
+    rng = random.Random(3)
+    train = [rng.choice("abcdef") for _ in range(400)]
+    val = [rng.choice("abcdefg") for _ in range(50)]
+    lm = NGramLM(3, 1.0).fit(train)
+    eps = (0.5, 0.0, 2.0)
+    results = lm.evaluate_orders(val, eps)
+    for k, res in enumerate(results, start=1):
+        alone = NGramLM(k, eps[:k]).fit(train).evaluate(val)
+        assert res.perplexity == pytest.approx(alone.perplexity) and res.message == alone.message
+        assert lm.with_eps(eps[:k]).perplexity(val) == pytest.approx(alone.perplexity)
+    assert lm.with_eps((1.0, 1.0)).sample(["a"], 10, seed=2) == NGramLM(2, 1.0).fit(train).sample(["a"], 10, seed=2)
+    assert lm.eps == (1.0, 1.0, 1.0) and lm.order == 3  # the fitted model itself is unchanged
+    with pytest.raises(ValueError, match="up to n = 3"):
+        lm.with_eps((1.0,) * 4)
+    with pytest.raises(ValueError, match="≥ 0"):
+        lm.evaluate_orders(val, (1.0, -1.0))
+
+
+def test_curve_method_equals_the_function():
+    tokens = list("the quick brown fox jumps over the lazy dog " * 4)
+    lm = NGramLM(3, 1.0).fit(tokens[:140])
+    expected = perplexity_curve(tokens[:140], tokens[140:], [0.0, 1.0], (1, 3))
+    assert lm.curve(tokens[140:], [0.0, 1.0], (1, 3)) == expected
+    with pytest.raises(ValueError, match="between 1 and 3"):
+        lm.curve(tokens[140:], [1.0], (4,))
+
+
+def test_one_repeated_token():
+    tokens = ["a"] * 50
+    growth = ngram_growth(tokens, 3)
+    assert [(g.distinct, g.hapax) for g in growth] == [(1, 0)] * 3
+    lm = NGramLM(3, 0.0).fit(tokens[:45])
+    assert lm.perplexity(tokens[45:]) == pytest.approx(1.0)  # nothing else can come
+    assert NGramLM(3, 1.0).fit(tokens[:45]).perplexity(tokens[45:]) > 1.0  # ε1 gives <unk> a share
+    assert lm.sample(["a"], 5) == ["a"] * 5
+
+
+def test_chinese_text_at_char_level():
+    text = "我们今天学习循环神经网络。循环神经网络可以处理序列。我们喜欢学习。" * 10
+    corpus = load_corpus("user", text)
+    chars = corpus_tokens(corpus, "char")
+    assert chars[:4] == ["我", "们", "今", "天"]
+    train, val, vocab = train_val_tokens(corpus, "char", 0.1)
+    assert len(val) == len(chars) // 10 and "循" in vocab.token_to_idx
+    ppl = {p.order: p.perplexity for p in perplexity_curve(train, val, [0.1], (1, 2, 3), vocab)}
+    assert ppl[3] < ppl[2] < ppl[1] < len(vocab)  # a repetitive text: context helps
+    assert text_views.mean_word_length(corpus.lines) > 12  # no spaces: 'words' are whole lines
+    assert top_ngrams(chars, 2, 1)[0][1] >= 20
+    assert "".join(NGramLM(3, 0.0).fit(chars).sample(list("循环神"), 3)) == "经网络"
+
+
+def test_empty_vocabulary_after_min_freq():
+    t = text_views.vocab_table([["a", "b"], ["c"]], min_freq=5, reserved_tokens=())
+    assert len(t.vocab) == 1 and t.unk_share == 1.0 and t.unk_tokens == ["a", "b", "c"]
+    assert t.vocab[["a", "b", "c"]] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("kind", ["timemachine", "raw", "offline", "user", "user-kept"])
+def test_raw_lines_cleaned_give_the_corpus_back(kind, time_machine_file):
+    data = "Hello,  World!\n\n  Zweite   Zeile — ÄÖÜ.\n" * 30
+    if kind.startswith("user"):
+        corpus = load_corpus("user", data, clean=kind == "user")
+    else:
+        corpus = load_corpus(kind, fallback=False)
+    rule = text_views.cleaning_of(corpus)
+    raw = text_views.raw_lines(corpus, data.encode())
+    assert [c for c in map(rule.clean, raw) if c or not rule.drops_empty] == corpus.lines
+    assert rule.rule
+
+
+def test_preprocess_steps_with_another_cleaning_rule():
+    raw = ["Ni Hao, 世界!", "x"]
+    s = text_views.preprocess_steps(raw, 0, "char", clean=lambda line: line.lower())
+    assert s.cleaned == "ni hao, 世界!" and s.tokens[-3:] == ["世", "界", "!"]
+
+
+def test_show_token_and_ngram_text():
+    assert text_views.show_token(" ") == "␣" and text_views.show_token("\n") == "↵"
+    assert text_views.show_token("\u3000") == "\\u3000" and text_views.show_token("é") == "é"
+    assert text_views.ngram_text(("of", "the"), "word") == "of the"
+    assert text_views.ngram_text(("e", " ", "t"), "char") == "e␣t"
+
+
+@pytest.mark.parametrize("sampler, expected", [("sequential", (4, 4)), ("random", (0, 4))])
+def test_continuations_tell_the_samplers_apart(sampler, expected):
+    spans = text_views.minibatch_spans(1000, 2, 5, sampler, seed=0, max_batches=3)
+    assert text_views.continuations(spans) == expected
+
+
+def test_default_prefix():
+    assert text_views.default_prefix(list("ky and circling disappear over"), "char") == "and circling disappear "
+    assert text_views.default_prefix(["a", "b", "c", "d"], "word") == "a b c "
+    assert text_views.default_prefix(list("我们今天学习"), "char") == "我们今天学习"
+    assert text_views.default_prefix([], "word") == ""
+
+
+def test_token_and_sample_html_escape():
+    out = ngram_plots.tokens_html(["<b>", " "], [3, 0])
+    assert "&lt;b&gt;" in out and "␣" in out and "&lt;unk&gt;" in out and "<b>" not in out
+    assert "empty" in ngram_plots.tokens_html([])
+    assert "and 5 more" in ngram_plots.tokens_html(list("abcdefg"), max_tokens=2)
+    out = ngram_plots.sample_html("<p>", "a & b", note="x<y")
+    assert "&lt;p&gt;" in out and "a &amp; b" in out and "x&lt;y" in out
+
+
+# ---------------------------------------------------------------- beside a neural model
+
+
+def _cfg(val_frac=0.1, max_tokens=-1):
+    from types import SimpleNamespace
+    return SimpleNamespace(val_frac=val_frac, max_tokens=max_tokens)
+
+
+def test_neural_split_on_the_models_own_text(book):
+    chars = book.char_tokens()
+    vocab = Vocab(chars).idx_to_token
+    info = {"kind": "timemachine", "n_tokens": len(chars), "newlines": False, "name": "The Time Machine"}
+    s = neural_split(book, vocab, _cfg(0.2), info)
+    assert s.comparable and s.same_text and (s.val_frac, s.max_tokens) == (0.2, -1) and "never trained" in s.note
+    s = neural_split(book, vocab, _cfg(0.1, 10_000), {**info, "n_tokens": 10_000})  # d2l's first 10,000
+    assert s.comparable and s.same_text and s.max_tokens == 10_000
+    s = neural_split(book, vocab, _cfg(0.0), info)  # no held-out part of its own
+    assert s.comparable and s.val_frac == 0.1 and "flattered" in s.note
+    s = neural_split(book, vocab, _cfg(0.1), {**info, "kind": "offline", "name": "Python docs"})
+    assert s.comparable and not s.same_text and "Python docs" in s.note
+
+
+def test_neural_split_refuses_other_characters(book):
+    raw_vocab = ["<unk>"] + sorted(set(book.char_tokens()) | set("ABC,.\n"))
+    s = neural_split(book, raw_vocab, _cfg(), {"kind": "raw", "name": "the raw book"})
+    assert not s.comparable and "'A'" in s.reason and "the raw book" in s.reason
+    s = neural_split(book, ["<unk>"] + list("abc"), _cfg(), {})
+    assert not s.comparable and "never seen" in s.reason and (s.val_frac, s.max_tokens) == (0.1, -1)

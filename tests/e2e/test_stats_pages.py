@@ -1,0 +1,46 @@
+"""Browser end-to-end: the Text to tokens and Language statistics pages open, answer a control, and show no error."""
+import pytest
+
+from e2e_helpers import assert_no_exception, screenshot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def open_page(page, path: str) -> None:
+    """The app's root first (a server that has served nothing yet still runs Streamlit's legacy pages/ mode, where
+    a deep link opens the main page), then the page by its URL; conftest filters the deep-link 404 probes."""
+    page.goto("/")
+    wait_idle(page, timeout=60_000)
+    page.goto(path)
+    wait_idle(page, timeout=60_000)
+    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
+    wait_idle(page, timeout=60_000)
+
+
+def test_text_page_switches_to_characters(time_machine_file, page):
+    from playwright.sync_api import expect
+
+    open_page(page, "/text")
+    assert_no_exception(page)
+    expect(page.get_by_text("the time machine by h g wells", exact=True)).to_be_visible()
+    page.locator(".st-key-text_level").get_by_text("Characters", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_text("a vocabulary of 28 tokens", exact=False)).to_be_visible()
+    expect(page.get_by_text("rows continue the previous minibatch").first).to_be_visible()
+    assert_no_exception(page)
+    screenshot(page, "text")
+
+
+def test_statistics_page_shows_infinity_at_zero_epsilon(time_machine_file, page):
+    from playwright.sync_api import expect
+
+    open_page(page, "/statistics")
+    assert_no_exception(page)
+    expect(page.get_by_text("of the", exact=True).first).to_be_visible()
+    slider = page.locator(".st-key-stats_eps3 input[type='range']")
+    slider.focus()
+    slider.press("Home")  # ε3 = 0
+    wait_idle(page)
+    expect(page.get_by_text("Infinite perplexity: the trigram", exact=False)).to_be_visible()
+    assert_no_exception(page)
+    screenshot(page, "statistics")

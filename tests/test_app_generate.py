@@ -1,0 +1,149 @@
+"""AppTest of the Generate page: one model or several side by side, decoding settings, the top-5 view, sentence
+scores, unknown characters and bad input. Shipped models are replaced by tiny ones so every run is quick."""
+import base64
+import json
+
+import numpy as np
+import pytest
+import torch
+from apptest_utils import TINY, app_env, new_app, only_job, set_widgets, wait_for  # noqa: F401
+
+from rnnviz.checkpoint import save_checkpoint
+from rnnviz.data import Vocab
+from rnnviz.models import ModelConfig, build_model
+
+pytestmark = pytest.mark.usefixtures("app_env")
+PAGE = "pages/generate.py"
+
+
+def arr(v) -> list:
+    """A trace's data as a list: plotly writes numpy arrays as {"dtype", "bdata"} (base64)."""
+    if isinstance(v, dict) and "bdata" in v:
+        out = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        return out.reshape(v["shape"]).tolist() if "shape" in v else out.tolist()
+    return list(v)
+LETTERS = Vocab(list("abcdefghijklmnopqrstuvwxyz "))
+
+
+@pytest.fixture(autouse=True)
+def tiny_shipped(tmp_path, monkeypatch):
+    """Two shipped checkpoints, a tiny GRU and a tiny LSTM on a–z and space, instead of checkpoints/."""
+    from ui import loaders
+    files = {}
+    for i, kind in enumerate(("gru", "lstm")):
+        torch.manual_seed(i)
+        cfg = ModelConfig(kind=kind, hidden_size=8, vocab_size=len(LETTERS))
+        files[f"tiny-{kind}"] = tmp_path / f"tiny-{kind}.pt"
+        save_checkpoint(files[f"tiny-{kind}"], build_model(cfg), LETTERS, cfg, corpus={"label": f"Tiny {kind.upper()}"})
+    monkeypatch.setattr(loaders, "shipped_checkpoints", lambda: dict(files))
+
+
+def generated(at) -> list[str]:
+    """The generated-text blocks (HTML) in page order."""
+    return [h.proto.body for h in at.get("html") if "rnnviz-generated" in h.proto.body]
+
+
+def chart_titles(at) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def test_default_page_generates_with_the_active_model_and_scores_the_lecture_sentences():
+    at = new_app(PAGE)
+    assert not at.exception
+    assert at.title[0].value.startswith("✍")
+    assert at.multiselect(key="gen_models").value == ["shipped:tiny-gru"]
+    blocks = generated(at)
+    assert len(blocks) == 1 and "time traveller " in blocks[0] and blocks[0].count("title=") == 120
+    assert any("Probability the model gave" in h.proto.body for h in at.get("html"))  # the colour key
+    assert [h.value for h in at.markdown if h.value.startswith("####")] == ["#### Tiny GRU"]
+    titles = chart_titles(at)
+    assert "Character 1: the five most likely" in titles
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert len(arr(bars["y"])) == 5 and sum(arr(bars["x"])) <= 1.0 + 1e-9
+    table = at.dataframe[0].value
+    assert list(table["sentence"]) == ["the apple and pear salad", "the apple and pair salad"]
+    assert (table["perplexity"] > 1).all() and (table["log-likelihood (nats)"] < 0).all()
+    assert any("log P of each character" in t for t in titles)
+    assert at.get("download_button")
+
+
+def test_models_side_by_side_include_n_grams_of_the_text():
+    at = new_app(PAGE)
+    opts = at.multiselect(key="gen_models").options
+    assert any("Trigram" in o for o in opts) and any("Tiny LSTM" in o for o in opts)
+    set_widgets(at, {"gen_models": ["shipped:tiny-gru", "shipped:tiny-lstm", "ngram:3"]})
+    assert not at.exception
+    blocks = generated(at)
+    assert len(blocks) == 3
+    heads = [h.value for h in at.markdown if h.value.startswith("####")]
+    assert heads == ["#### Tiny GRU", "#### Tiny LSTM", "#### Trigram of the text · counts"]
+    assert len(at.dataframe[0].value) == 6  # 3 models × 2 sentences
+    assert at.selectbox(key="gen_dist_model").options == heads_without_hashes(heads)
+    set_widgets(at, {"gen_dist_model": "ngram:3", "gen_position": 7})
+    dist = json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]
+    assert dist["text"] == "Character 7: the five most likely"
+    assert dist["subtitle"]["text"].startswith("Trigram of the text · counts, after")
+
+
+def heads_without_hashes(heads):
+    return [h.removeprefix("#### ") for h in heads]
+
+
+def test_decoding_settings_and_the_seed():
+    at = new_app(PAGE)
+    greedy = generated(at)[0]
+    assert at.slider(key="gen_temperature").disabled and at.number_input(key="gen_top_k").disabled
+    set_widgets(at, {"gen_strategy": "sample"})
+    assert not at.slider(key="gen_temperature").disabled
+    set_widgets(at, {"gen_seed": 1})
+    first = generated(at)[0]
+    set_widgets(at, {"gen_seed": 2})
+    second = generated(at)[0]
+    set_widgets(at, {"gen_seed": 1})
+    assert generated(at)[0] == first and first != second != greedy
+    set_widgets(at, {"gen_strategy": "top-k"})
+    assert not at.number_input(key="gen_top_k").disabled
+    set_widgets(at, {"gen_top_k": 1})  # k = 1 is greedy
+    assert generated(at)[0] == greedy
+    set_widgets(at, {"gen_length": 0})
+    assert not at.exception and generated(at)[0].count("title=") == 0
+    assert not any("step 1" in t for t in chart_titles(at))
+
+
+def test_prefix_characters_outside_the_vocabulary_are_listed():
+    at = new_app(PAGE)
+    set_widgets(at, {"gen_prefix": "The Time-Traveller!"})
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "vocabulary" in w.value)
+    assert warning.startswith("5 characters of the prefix are not") and all(repr(c) in warning for c in "T-!")
+    set_widgets(at, {"gen_sentences": "The apple\nthe apple"})
+    assert any("'T'" in w.value and "<unk>" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("values,kind,message", [
+    ({"gen_prefix": ""}, "error", "prefix is empty"),
+    ({"gen_models": []}, "info", "at least one model"),
+    ({"gen_sentences": "only one sentence"}, "warning", "at least two sentences"),
+    ({"gen_sentences": "the pear\nx"}, "error", "at least two characters"),
+])
+def test_bad_input_gets_a_message_not_a_traceback(values, kind, message):
+    at = new_app(PAGE)
+    set_widgets(at, values)
+    assert not at.exception
+    assert any(message in m.value for m in getattr(at, kind)), [m.value for m in getattr(at, kind)]
+
+
+def test_a_session_run_can_stand_beside_the_shipped_models():
+    at = new_app("pages/train.py")
+    set_widgets(at, {**TINY, "train_kind": "rnn"})
+    at.button(key="train_start").click().run()
+    job = only_job(at)
+    wait_for(at, lambda: not job.active)
+    at.switch_page(PAGE).run()
+    key = f"run:{job.id}"
+    assert any(o.startswith(job.label) for o in at.multiselect(key="gen_models").options)
+    set_widgets(at, {"gen_models": ["shipped:tiny-lstm", key]})
+    assert not at.exception
+    heads = [h.value for h in at.markdown if h.value.startswith("####")]
+    assert heads[0] == "#### Tiny LSTM" and heads[1].startswith(f"#### {job.label}") and "step" in heads[1]
+    assert len(generated(at)) == 2

@@ -1,0 +1,89 @@
+"""The active model: what Generate, Hidden states and Gates show. Picked in the sidebar."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+from torch import nn
+
+from rnnviz.data import Vocab
+from rnnviz.models import ModelConfig
+from rnnviz.train import TrainConfig
+
+from . import loaders, training
+from .state import SIDEBAR_MODEL
+
+
+@dataclass
+class ActiveModel:
+    """A model ready to inspect.
+
+    ``model`` is in eval mode and must not be trained or modified: a shipped one is shared by every
+    session, and a session run's is a snapshot copy of its weights between two steps (so a page sees
+    the model as it is now, while the run goes on training its own copy).
+    """
+
+    model: nn.Module
+    vocab: Vocab
+    config: ModelConfig
+    label: str
+    source: str  # 'shipped' | 'session'
+    key: str  # "shipped:<stem>" | "run:<id>"
+    train_config: TrainConfig | None = None
+    history: list[dict] = field(default_factory=list)
+    corpus: dict = field(default_factory=dict)
+    step: int = 0  # training steps behind these weights (session runs; 0 when unknown)
+
+
+def options() -> dict[str, str]:
+    """Every model the sidebar offers: key -> label. Shipped checkpoints first, then this session's runs."""
+    out = {f"shipped:{stem}": f"{loaders.shipped_label(stem)} · shipped" for stem in loaders.shipped()}
+    for job in training.runs():
+        if job.trainer.step_count or job.active:
+            state = "" if job.status == "done" else f" · {job.status}"
+            out[f"run:{job.id}"] = f"{job.label}{state}"
+    return out
+
+
+def default_key(opts: dict[str, str]) -> str | None:
+    return next(iter(opts), None)
+
+
+def current_key() -> str | None:
+    opts = options()
+    key = st.session_state.get(SIDEBAR_MODEL)
+    return key if key in opts else default_key(opts)
+
+
+def active_model(required: bool = True) -> ActiveModel | None:
+    """The model picked in the sidebar.
+
+    With ``required`` (the default) and no model at all, the page shows how to get one and stops here;
+    with ``required=False`` it returns None instead.
+    """
+    key = current_key()
+    found = _resolve(key) if key else None
+    if found is None and required:
+        st.info("🧩 No model yet. Train one on the Train page, or wait for the shipped checkpoints.")
+        st.page_link("pages/train.py", label="Go to Train", icon="🏋")
+        st.stop()
+    return found
+
+
+def _resolve(key: str) -> ActiveModel | None:
+    source, _, name = key.partition(":")
+    if source == "shipped":
+        ckpt = loaders.shipped_checkpoint(name)
+        if ckpt is None:
+            return None
+        return ActiveModel(model=ckpt.model, vocab=ckpt.vocab, config=ckpt.config,
+                           label=loaders.shipped_label(name), source="shipped", key=key,
+                           train_config=ckpt.train_config, history=ckpt.history, corpus=ckpt.corpus,
+                           step=len(ckpt.history))
+    job = training.run_book().get(int(name)) if name.isdigit() else None
+    if job is None:
+        return None
+    step, model = job.snapshot()
+    return ActiveModel(model=model, vocab=job.vocab, config=job.trainer.model_cfg, label=job.label,
+                       source="session", key=key, train_config=job.trainer.cfg,
+                       history=job.view().history[:step], corpus=job.corpus, step=step)

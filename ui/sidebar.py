@@ -1,0 +1,92 @@
+"""The sidebar every page shares: the text, the active model and the device."""
+from __future__ import annotations
+
+import functools
+import hashlib
+
+import streamlit as st
+import torch
+
+from . import active, corpus, loaders
+from .state import (CORPUS_ERROR, CORPUS_USER, SIDEBAR_CORPUS, SIDEBAR_KEEP_CASE, SIDEBAR_MODEL, SIDEBAR_PASTE,
+                    SIDEBAR_UPLOAD, SIDEBAR_USE_PASTE, remember)
+
+_SEEN_UPLOAD = "corpus_upload_seen"  # file id of the upload already checked
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        _text_picker()
+        st.divider()
+        _model_picker()
+        st.divider()
+        device_badge()
+
+
+def _text_picker() -> None:
+    st.subheader("📚 Text")
+    remember(SIDEBAR_CORPUS, corpus.DEFAULT, list(corpus.CHOICES))
+    kind = st.selectbox("Text to learn from", list(corpus.CHOICES), format_func=corpus.CHOICES.get,
+                        key=SIDEBAR_CORPUS, help=corpus.HELP)
+    if kind == "user":
+        _own_text()
+    current = corpus.current_corpus()
+    if current is None:
+        return
+    if current.note:
+        st.warning("The Time Machine could not be loaded: using Python's documentation instead.", icon="📴")
+    n_chars, n_distinct = loaders.corpus_stats(*corpus.current_spec())
+    st.caption(f"{current.name}: {n_chars:,} characters, {n_distinct} distinct.")
+
+
+def _own_text() -> None:
+    remember(SIDEBAR_KEEP_CASE, False)
+    st.toggle("Keep case, punctuation and line breaks", key=SIDEBAR_KEEP_CASE)
+    upload = st.file_uploader("Upload a UTF-8 text file", key=SIDEBAR_UPLOAD,
+                              help="Plain text, at most 5 MB, at least 200 characters.")
+    if upload is not None and st.session_state.get(_SEEN_UPLOAD) != upload.file_id:
+        st.session_state[_SEEN_UPLOAD] = upload.file_id
+        corpus.accept_user_text(upload.getvalue(), upload.name, upload.file_id)
+    remember(SIDEBAR_PASTE, "")
+    st.text_area("…or paste text", key=SIDEBAR_PASTE, height=110,
+                 placeholder="Paste at least 200 characters of any language here.")
+    st.button("Use the pasted text", key=SIDEBAR_USE_PASTE, width="stretch", on_click=_use_paste)
+    error = st.session_state.get(CORPUS_ERROR)
+    own = st.session_state.get(CORPUS_USER)
+    if error:
+        st.error(error, icon="🚫")
+    if own:
+        still = "Still using" if error else "Using"
+        st.success(f"{still} {own['name']} ({len(own['data']):,} bytes).", icon="📄")
+
+
+def _use_paste() -> None:
+    pasted = st.session_state.get(SIDEBAR_PASTE, "")
+    digest = hashlib.sha1(pasted.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    corpus.accept_user_text(pasted, "pasted text", f"paste:{digest}")
+
+
+def _model_picker() -> None:
+    st.subheader("🧩 Model")
+    opts = active.options()
+    if not opts:
+        st.caption("No model yet: train one on the Train page. Shipped models appear here once they exist.")
+        return
+    remember(SIDEBAR_MODEL, active.default_key(opts), list(opts))
+    st.selectbox("Active model", list(opts), format_func=opts.get, key=SIDEBAR_MODEL,
+                 help="The model that Generate, Hidden states and Gates show. A model still training is "
+                      "shown as it is at the moment you look.")
+
+
+@functools.cache
+def device_label() -> str:
+    """'GPU: <name>, <N> GiB' when CUDA is available, else 'CPU, <N> threads'."""
+    if torch.cuda.is_available():
+        props = torch.cuda.get_device_properties(0)
+        return f"GPU: {props.name}, {props.total_memory / 2**30:.0f} GiB"
+    return f"CPU, {torch.get_num_threads()} threads"
+
+
+def device_badge() -> None:
+    gpu = torch.cuda.is_available()
+    st.badge(device_label(), icon="⚡" if gpu else "🖥", color="green" if gpu else "gray")

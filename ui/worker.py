@@ -1,0 +1,496 @@
+"""Background training for the app: one thread per run, a process-wide cap on runs that train at once.
+
+No Streamlit here: the page talks to a :class:`RunBook` (one per browser session) and reads
+:class:`RunView` snapshots, which are plain data copied under a lock.
+
+Threads and locks, per run (:class:`TrainingJob`):
+
+- the worker thread is the only caller of ``trainer.step()``; it holds ``_model_lock`` for each step
+  (and the publishing of its record) and for the few-second sample, so anything else that reads the
+  weights (a snapshot for the active model, checkpoint bytes) takes the same lock and sees the model
+  *between* steps, with a history that ends at exactly that step;
+- ``_cond`` (a Condition over ``_data_lock``) guards the plain fields the UI reads (status, history
+  length, rates, sample) and wakes the thread for pause / resume / stop.
+
+The lock order is always ``_model_lock`` then ``_data_lock``.
+
+Pausing stops calling ``step()``: the Trainer keeps its place in the data, so resuming continues with
+the next minibatch. A paused run gives its slot back to the :class:`Scheduler`, which caps how many runs
+train at once in the process (RNNVIZ_MAX_JOBS, default 2) and shares the CPU's torch threads among them.
+"""
+from __future__ import annotations
+
+import collections
+import copy
+import itertools
+import logging
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from rnnviz.checkpoint import checkpoint_bytes
+from rnnviz.data import Vocab
+from rnnviz.generate import generate, unknown_chars
+from rnnviz.models import ModelConfig, count_parameters
+from rnnviz.train import TrainConfig, Trainer, TrainingDiverged
+
+log = logging.getLogger(__name__)
+
+SAMPLE_PREFIX = "time traveller "
+SAMPLE_CHARS = 80
+SAMPLE_EVERY_S = 3.0
+RATE_WINDOW_S = 5.0  # tokens/s shown live is measured over this much recent wall time
+
+# Run states. Active ones may still change; the others are final.
+QUEUED, RUNNING, PAUSED = "queued", "running", "paused"
+DONE, STOPPED, DIVERGED, FAILED = "done", "stopped", "diverged", "failed"
+ACTIVE = (QUEUED, RUNNING, PAUSED)
+
+_ids = itertools.count(1)
+
+
+def max_jobs_from_env(default: int = 2) -> int:
+    """RNNVIZ_MAX_JOBS: how many runs may train at the same time in this server process."""
+    raw = os.environ.get("RNNVIZ_MAX_JOBS", "")
+    try:
+        return max(1, int(raw)) if raw.strip() else default
+    except ValueError:
+        log.warning("RNNVIZ_MAX_JOBS=%r is not a whole number; using %d", raw, default)
+        return default
+
+
+def torch_threads_from_env() -> int | None:
+    """RNNVIZ_TORCH_THREADS: intra-op threads per run, fixed; unset: shared out (see Scheduler)."""
+    raw = os.environ.get("RNNVIZ_TORCH_THREADS", "")
+    try:
+        return max(1, int(raw)) if raw.strip() else None
+    except ValueError:
+        log.warning("RNNVIZ_TORCH_THREADS=%r is not a whole number; ignoring it", raw)
+        return None
+
+
+class Scheduler:
+    """A cap on concurrently training runs; runs beyond it wait in first-come order.
+
+    It also shares the CPU out: each training run uses ``cores // runs training now`` torch threads
+    (at least 1), so two runs on two cores use one thread each instead of four threads fighting for two
+    cores, which stalls every step (measured: 1 ms steps became 230 ms).
+    """
+
+    def __init__(self, max_running: int, cores: int | None = None):
+        self.max_running = max_running
+        self.cores = cores or torch.get_num_threads()
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._queue: list[int] = []
+
+    def acquire(self, job_id: int, cancelled) -> bool:
+        """Block until ``job_id`` may train; False if ``cancelled()`` turned true while waiting."""
+        with self._cond:
+            if job_id in self._running:
+                return True
+            if job_id not in self._queue:
+                self._queue.append(job_id)
+            while True:
+                if cancelled():
+                    self._queue.remove(job_id)
+                    self._cond.notify_all()
+                    return False
+                if self._queue[0] == job_id and len(self._running) < self.max_running:
+                    self._queue.pop(0)
+                    self._running.add(job_id)
+                    self._cond.notify_all()
+                    return True
+                self._cond.wait(timeout=0.5)
+
+    def release(self, job_id: int) -> None:
+        with self._cond:
+            self._running.discard(job_id)
+            if job_id in self._queue:
+                self._queue.remove(job_id)
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Let waiting runs re-check whether they were paused or stopped."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def ahead_of(self, job_id: int) -> int | None:
+        """Runs that will train before ``job_id`` starts (those training plus those queued earlier);
+        None when it is not queued."""
+        with self._cond:
+            if job_id not in self._queue:
+                return None
+            return len(self._running) + self._queue.index(job_id)
+
+    @property
+    def running(self) -> int:
+        with self._cond:
+            return len(self._running)
+
+    def threads_per_run(self) -> int:
+        fixed = torch_threads_from_env()
+        return fixed or max(1, self.cores // max(1, self.running))
+
+
+SCHEDULER = Scheduler(max_jobs_from_env())
+
+
+@dataclass
+class RunView:
+    """What the page shows about a run: plain data, safe to read on the script thread."""
+
+    id: int
+    number: int  # 1, 2, ... within its session
+    label: str
+    status: str
+    message: str
+    model_config: dict
+    train_config: dict
+    corpus: dict
+    n_params: int
+    steps_per_epoch: int
+    total_steps: int
+    history: list[dict]  # StepRecord dicts plus "time" (Unix seconds when the step ended)
+    sample: str = ""
+    sample_prefix: str = ""
+    sample_step: int = 0
+    tokens_per_s: float = 0.0  # recent wall-clock rate while running, else the run's average
+    eta_s: float = math.nan
+    queue_ahead: int | None = None
+    slots: int = 1  # how many runs may train at once on this server
+    device: str = "cpu"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def last(self) -> dict | None:
+        return self.history[-1] if self.history else None
+
+    @property
+    def step(self) -> int:
+        return self.history[-1]["step"] if self.history else 0
+
+    @property
+    def val_ppl(self) -> float | None:
+        vals = [h["val_ppl"] for h in self.history if h.get("val_ppl") is not None]
+        return vals[-1] if vals else None
+
+    @property
+    def train_ppl(self) -> float | None:
+        """d2l's epoch perplexity of the last finished epoch, else the last minibatch's."""
+        ends = [h["epoch_ppl"] for h in self.history if h.get("epoch_ppl") is not None]
+        if ends:
+            return ends[-1]
+        return self.history[-1]["ppl"] if self.history else None
+
+
+class TrainingJob:
+    """One training run: a :class:`Trainer`, the thread that steps it, and what the page reads."""
+
+    def __init__(self, trainer: Trainer, vocab: Vocab, label: str, corpus: dict, number: int = 1,
+                 scheduler: Scheduler | None = None, sample_prefix: str = SAMPLE_PREFIX):
+        self.id = next(_ids)
+        self.number = number
+        self.label = label
+        self.trainer = trainer
+        self.vocab = vocab
+        self.corpus = dict(corpus)
+        self.scheduler = scheduler or SCHEDULER
+        self.sample_prefix = sample_prefix if not unknown_chars(vocab, sample_prefix) else ""
+        self._model_lock = threading.Lock()
+        self._data_lock = threading.Lock()
+        self._cond = threading.Condition(self._data_lock)
+        self._want = RUNNING  # RUNNING, PAUSED or STOPPED: what the page asked for
+        self._status = QUEUED
+        self._message = ""
+        self._history: list[dict] = []
+        self._sample, self._sample_step = "", 0
+        self._rate = collections.deque()  # (wall time, tokens) while running, for the live rate
+        self._snapshot: tuple[int, torch.nn.Module] | None = None
+        self._thread = threading.Thread(target=self._run, name=f"rnnviz-train-{self.id}", daemon=True)
+
+    # ------------------------------------------------------------------ page side
+
+    def start(self) -> "TrainingJob":
+        self._thread.start()
+        return self
+
+    def pause(self) -> None:
+        self._ask(PAUSED)
+
+    def resume(self) -> None:
+        self._ask(RUNNING)
+
+    def stop(self) -> None:
+        self._ask(STOPPED)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end; True when it has (or never started)."""
+        if self._thread.ident is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def status(self) -> str:
+        with self._data_lock:
+            return self._status
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def view(self) -> RunView:
+        """A consistent copy of everything the page shows; the history list is copied, its dicts are
+        never changed after they are published."""
+        with self._data_lock:
+            history = self._history[:]
+            status, message = self._status, self._message
+            sample, sample_step = self._sample, self._sample_step
+            rate = self._recent_rate()
+        t = self.trainer
+        if not rate and history:
+            rate = history[-1]["tokens_per_s"]
+        return RunView(
+            id=self.id, number=self.number, label=self.label, status=status, message=message,
+            model_config=t.model_cfg.to_dict(), train_config=t.cfg.to_dict(), corpus=self.corpus,
+            n_params=count_parameters(t.model), steps_per_epoch=t.steps_per_epoch, total_steps=t.total_steps,
+            history=history, sample=sample, sample_prefix=self.sample_prefix, sample_step=sample_step,
+            tokens_per_s=rate, eta_s=self._eta(history, rate) if status in ACTIVE else math.nan,
+            queue_ahead=self.scheduler.ahead_of(self.id) if status == QUEUED else None,
+            slots=self.scheduler.max_running,
+            device=str(t.device),
+        )
+
+    def snapshot(self) -> tuple[int, torch.nn.Module]:
+        """(step, a copy of the model as it is after that step), on the CPU in eval mode.
+
+        Taken between steps under the model lock, and reused until the next step, so pages that ask on
+        every rerun copy at most once per step.
+        """
+        with self._model_lock:
+            step = self.trainer.step_count
+            if self._snapshot is None or self._snapshot[0] != step:
+                model = copy.deepcopy(self.trainer.model).to("cpu").eval()
+                self._snapshot = (step, model)
+            return self._snapshot
+
+    def checkpoint_bytes(self) -> bytes:
+        """The run as an rnnviz checkpoint (weights between steps, config, vocab, history, metrics)."""
+        with self._model_lock:
+            return self._checkpoint_bytes()
+
+    def _checkpoint_bytes(self) -> bytes:
+        view = self.view()
+        metrics = {
+            "train_ppl": view.train_ppl, "val_ppl": view.val_ppl, "train_seconds": self.trainer.elapsed,
+            "tokens_per_s": view.last["tokens_per_s"] if view.last else 0.0, "steps": view.step,
+            "epochs": self.trainer.epoch, "device": view.device,
+            "diverged": view.message if view.status == DIVERGED else "",
+        }
+        history = [{k: v for k, v in h.items() if k != "time"} for h in view.history]
+        return checkpoint_bytes(self.trainer.model, self.vocab, self.trainer.model_cfg, self.trainer.cfg,
+                                history, {**self.corpus, "label": self.label}, metrics)
+
+    # ------------------------------------------------------------------ worker side
+
+    def _ask(self, want: str) -> None:
+        with self._cond:
+            if self._status not in ACTIVE:
+                return
+            self._want = want
+            if want == PAUSED and self._status == QUEUED:
+                self._status = PAUSED
+            self._cond.notify_all()
+        self.scheduler.wake()
+
+    def _cancelled(self) -> bool:
+        with self._data_lock:
+            return self._want != RUNNING
+
+    def _set(self, status: str, message: str | None = None) -> None:
+        with self._cond:
+            self._status = status
+            if message is not None:
+                self._message = message
+            if status != RUNNING:
+                self._rate.clear()
+
+    def _run(self) -> None:
+        has_slot, threads = False, 0
+        try:
+            while True:
+                with self._cond:
+                    while self._want == PAUSED:
+                        if has_slot:
+                            break
+                        self._status = PAUSED
+                        self._rate.clear()
+                        self._cond.wait()
+                    want = self._want
+                if want == STOPPED:
+                    self._set(STOPPED, f"Stopped after {self.trainer.step_count:,} steps.")
+                    break
+                if want == PAUSED:  # paused while holding a slot: give it back first
+                    self.scheduler.release(self.id)
+                    has_slot = False
+                    continue
+                if not has_slot:
+                    self._set(QUEUED)
+                    if not self.scheduler.acquire(self.id, self._cancelled):
+                        continue
+                    has_slot = True
+                    self._set(RUNNING)
+                if self.trainer.done:
+                    self._refresh_sample()
+                    self._set(DONE, self._done_message())
+                    break
+                if self.trainer.device.type == "cpu" and threads != self.scheduler.threads_per_run():
+                    threads = self.scheduler.threads_per_run()
+                    torch.set_num_threads(threads)  # this thread's OpenMP team (and the default for new ones)
+                with self._model_lock:  # published under the lock: weights and history always agree
+                    self._publish(self.trainer.step())
+                if time.monotonic() - self._sample_time >= SAMPLE_EVERY_S:
+                    self._refresh_sample()
+        except TrainingDiverged as e:
+            self._set(DIVERGED, str(e))
+        except Exception as e:  # noqa: BLE001 — a crash in this thread must reach the page, not vanish
+            log.exception("training run %s failed", self.id)
+            self._set(FAILED, f"Training failed: {type(e).__name__}: {e}")
+        finally:
+            self.scheduler.release(self.id)
+
+    _sample_time = -math.inf
+
+    def _publish(self, rec) -> None:
+        row = rec.to_dict()
+        row["time"] = time.time()
+        now = time.monotonic()
+        with self._cond:
+            self._history.append(row)
+            self._rate.append((now, rec.tokens))
+            while len(self._rate) > 2 and now - self._rate[0][0] > RATE_WINDOW_S:
+                self._rate.popleft()
+
+    def _recent_rate(self) -> float:
+        """Tokens per wall-clock second over the last few seconds (needs the data lock)."""
+        if len(self._rate) < 2:
+            return 0.0
+        (t0, n0), (t1, n1) = self._rate[0], self._rate[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def _eta(self, history: list[dict], rate: float) -> float:
+        t = self.trainer
+        if not history or rate <= 0:
+            return math.nan
+        last = history[-1]
+        tokens_per_step = last["tokens"] / last["step"]
+        eta = max(0, t.total_steps - last["step"]) * tokens_per_step / rate
+        if t.cfg.max_seconds:
+            eta = min(eta, max(0.0, t.cfg.max_seconds - last["elapsed_s"]))
+        return eta
+
+    def _refresh_sample(self) -> None:
+        self._sample_time = time.monotonic()
+        prefix = self.sample_prefix or self._corpus_prefix()
+        if not prefix:
+            return
+        with self._model_lock:
+            step = self.trainer.step_count
+            text = generate(self.trainer.model, self.vocab, prefix, SAMPLE_CHARS).generated
+        with self._cond:
+            self._sample, self._sample_step = text, step
+            if not self.sample_prefix:
+                self.sample_prefix = prefix
+
+    def _corpus_prefix(self) -> str:
+        """For a text without the book's letters: its own first 15 characters as the prefix."""
+        ids = self.trainer.train_corpus[:15]
+        return "".join(self.vocab.to_tokens(ids)) if ids else ""
+
+    def _done_message(self) -> str:
+        t = self.trainer
+        why = (f"its time budget of {t.cfg.max_seconds:g} s" if t.cfg.max_seconds and t.elapsed >= t.cfg.max_seconds
+               else f"{t.epoch} epoch{'s' if t.epoch != 1 else ''}")
+        return f"Finished: {t.step_count:,} steps, {why}, in {t.elapsed:.0f} s of training."
+
+
+@dataclass
+class RunBook:
+    """The runs of one browser session, numbered 1, 2, ... in the order they were started."""
+
+    max_kept: int = 20
+    jobs: dict[int, TrainingJob] = field(default_factory=dict)
+    closed: bool = False
+    _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _auto_paused: set[int] = field(default_factory=set)
+    _reaper: threading.Timer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_number(self) -> int:
+        return next(self._numbers)
+
+    def add(self, job: TrainingJob) -> list[str]:
+        """Keep ``job``; returns the labels of old finished runs dropped to stay within ``max_kept``."""
+        with self._lock:
+            self.jobs[job.id] = job
+            dropped = []
+            for old in list(self.jobs.values()):
+                if len(self.jobs) <= self.max_kept:
+                    break
+                if not old.active:
+                    del self.jobs[old.id]
+                    dropped.append(old.label)
+            return dropped
+
+    def get(self, job_id: int | None) -> TrainingJob | None:
+        return self.jobs.get(job_id) if job_id is not None else None
+
+    def remove(self, job_id: int) -> None:
+        with self._lock:
+            job = self.jobs.pop(job_id, None)
+        if job:
+            job.stop()
+
+    def active_count(self) -> int:
+        return sum(j.active for j in self.jobs.values())
+
+    def close(self) -> None:
+        """Stop every run (the session is gone)."""
+        with self._lock:
+            self.closed = True
+            jobs = list(self.jobs.values())
+        for job in jobs:
+            job.stop()
+
+    def on_disconnect(self, grace_s: float) -> None:
+        """The browser went away: pause what trains now, and stop everything unless it comes back
+        within ``grace_s`` seconds (a reload or a closed tab never comes back)."""
+        with self._lock:
+            for job in self.jobs.values():
+                if job.status in (QUEUED, RUNNING):
+                    job.pause()
+                    self._auto_paused.add(job.id)
+            if self._reaper:
+                self._reaper.cancel()
+            self._reaper = threading.Timer(grace_s, self.close)
+            self._reaper.daemon = True
+            self._reaper.start()
+
+    def on_reconnect(self) -> None:
+        """The same session is back: cancel the stop and resume what the disconnect paused."""
+        with self._lock:
+            if self._reaper:
+                self._reaper.cancel()
+                self._reaper = None
+            resumed = [self.jobs[i] for i in self._auto_paused if i in self.jobs]
+            self._auto_paused.clear()
+        for job in resumed:
+            job.resume()
