@@ -106,15 +106,15 @@ class BrowserPage:
         epochs.press("Enter")
         expect(self.page.get_by_text(re.compile(r"\d,000 in all"))).to_be_visible(timeout=30_000)  # rerun landed
         self.page.get_by_role("button", name="Start training").click()
-        self._wait_for("training")
+        self._wait_for_training()
         time.sleep(WARMUP_S)
         self._pause()
 
     def _url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def _wait_for(self, badge: str) -> None:
-        self.expect(self.page.get_by_text(badge, exact=True)).to_be_visible(timeout=30_000)
+    def _wait_for_training(self) -> None:
+        self.expect(self.page.get_by_role("button", name="Pause")).to_be_enabled(timeout=30_000)
 
     def _pause(self) -> None:
         self.page.get_by_role("button", name="Pause").click()
@@ -136,7 +136,7 @@ class BrowserPage:
         _, tcfg = configs()
         self._go("Train")
         self.page.get_by_role("button", name="Resume").click()
-        self._wait_for("training")
+        self._wait_for_training()
         time.sleep(3.0)
         t0, s0 = time.perf_counter(), self._step()
         time.sleep(seconds)
@@ -196,8 +196,14 @@ def main() -> None:
     parser.add_argument("--mode", choices=("browser", "apptest"), default="browser")
     parser.add_argument("--seconds", type=float, default=15.0, help="measuring window per measurement")
     parser.add_argument("--rounds", type=int, default=6, help="bare/page pairs, alternating")
+    parser.add_argument("--torch-threads", type=int, default=0,
+                        help="torch threads for both (sets RNNVIZ_TORCH_THREADS for the page); 0: torch's default")
     args = parser.parse_args()
     import torch
+
+    if args.torch_threads:
+        os.environ["RNNVIZ_TORCH_THREADS"] = str(args.torch_threads)  # the server inherits it
+        torch.set_num_threads(args.torch_threads)
 
     mcfg, tcfg = configs()
     print(f"config: {mcfg.kind} {mcfg.hidden_size}, batch {tcfg.batch_size} × {tcfg.num_steps}, {tcfg.optimizer} "

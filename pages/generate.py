@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from rnnviz import generate_plots as gp
-from rnnviz.generate import MAX_PREFIX, STRATEGIES
+from rnnviz.generate import STRATEGIES
 from ui import generate_models as lm
 from ui.state import SIDEBAR_MODEL
 
@@ -13,6 +13,7 @@ ui.ensure_app()
 STRATEGY_NAMES = {"greedy": "Greedy (most likely)", "sample": "Sample", "top-k": "Top-k sample"}
 DEFAULT_SENTENCES = "the apple and pear salad\nthe apple and pair salad"
 COLUMNS = 3  # models per row
+MAX_PREFIX_SHOWN = 2000  # characters a prefix may have here: every model reads it on every change
 
 st.title("✍ Generate text")
 st.caption("Feed the model a prefix, then let it write one character at a time. Pick several models to compare "
@@ -25,14 +26,17 @@ active_key = st.session_state.get(SIDEBAR_MODEL)
 default = [active_key if active_key in options else next(iter(options))]
 ui.remember("gen_models", default)
 kept = [k for k in st.session_state["gen_models"] if k in options]
-if kept != st.session_state["gen_models"]:  # a removed run, or a text without n-grams: drop what is gone
+if kept == st.session_state.get("gen_followed") and kept != default:
+    kept = default  # only the sidebar's model was shown, and the sidebar changed: follow it
+if kept != st.session_state["gen_models"]:  # ... or a removed run, or a text without n-grams: drop what is gone
     st.session_state["gen_models"] = kept or default
+st.session_state["gen_followed"] = default
 keys = st.multiselect("Models (the sidebar's active model, the shipped ones, your runs, n-gram counts)",
                       list(options), format_func=options.get, key="gen_models", max_selections=6)
 
 # ---------------------------------------------------------------- settings
 ui.remember("gen_prefix", "time traveller ")
-prefix = st.text_input("Prefix", key="gen_prefix", max_chars=MAX_PREFIX,
+prefix = st.text_input("Prefix", key="gen_prefix", max_chars=MAX_PREFIX_SHOWN,
                        help="The model reads these characters first, then continues them.")
 c1, c2 = st.columns([1, 1], gap="large")
 c3, c4, c5 = st.columns([2, 1, 1], gap="large")

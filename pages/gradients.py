@@ -1,5 +1,7 @@
 """Gradients through time: ‖∂ℓ_T/∂h_k‖ against T − k (vanishing, exploding), RNN vs GRU vs LSTM, the eigenvalues of
 W_hh, gradient clipping in a short live run, and truncated BPTT (full, regular, randomized; d2l 8.7)."""
+from dataclasses import replace
+
 import streamlit as st
 
 import ui
@@ -22,6 +24,7 @@ DEFAULT_TEXT = "the time traveller for so it will be convenient to speak of him 
 SOURCES = {"fresh": "Fresh RNN, spectral radius λ", "active": "Active model (sidebar)"}
 PHIS = {"identity": "linear (φ = identity)", "tanh": "tanh"}
 TRAINED = ("scratch-rnn", "gru", "lstm")  # shipped checkpoints compared in section 2
+DRAWS = (20, 50, 100, 200, 500)  # randomized truncations to average
 
 st.title("📉 Gradients through time")
 st.caption("Backpropagation through time multiplies one Jacobian per step. Whether the product shrinks or grows "
@@ -44,7 +47,7 @@ if source == "fresh":
     ui.remember("grad_phi", "identity", list(PHIS))
     phi = c2.segmented_control("Nonlinearity φ", list(PHIS), format_func=PHIS.get, key="grad_phi", required=True)
     ui.remember("grad_hidden", 32)
-    hidden = c3.number_input("Hidden units", 2, 256, step=1, key="grad_hidden")
+    hidden = c3.number_input("Hidden units", 2, 128, step=1, key="grad_hidden")
     ui.remember("grad_seed", 0)
     seed = c4.number_input("Seed", 0, 2**31 - 1, step=1, key="grad_seed")
     model = session_memo(("fresh_rnn", len(LETTERS), hidden, lam, seed),
@@ -82,9 +85,9 @@ with g2:
     st.metric(f"Gradient at T − k = {far} ÷ at 0", f"{curve.norm[far] / curve.norm[0]:.2e}",
               help="‖∂ℓ_T/∂h_1‖ / ‖∂ℓ_T/∂h_T‖: what is left of the gradient after crossing the whole text.")
     if source == "fresh" and phi == "identity":
+        verdict = "< 1: it vanishes" if lam < 1 else "> 1: it explodes" if lam > 1 else "= 1: it neither fades nor grows"
         st.markdown(f"**Linear RNN.** ∂h_T/∂h_k = (W_hhᵀ)^(T−k), so the norm follows λ^(T−k) (dashed): "
-                    f"λ = {lam:g} {'< 1: it vanishes' if lam < 1 else ('> 1: it explodes' if lam > 1 else '= 1: it neither vanishes nor explodes')}. "
-                    "Move λ across 1.")
+                    f"λ = {lam:g} {verdict}. Move λ across 1.")
     elif source == "fresh":
         st.markdown("**tanh.** Each step multiplies by diag(φ'(a_t)) W_hhᵀ with φ' ≤ 1: below λ = 1 the gradient "
                     "vanishes; above it, the state saturates (φ' ≈ 0) and cuts the growth short.")
@@ -113,9 +116,15 @@ else:
 if curves:
     k1, k2 = st.columns([3, 1], gap="large")
     k1.plotly_chart(sp.gradient_figure(curves, reference=False), theme=None, key="grad_kinds_chart")
-    k2.markdown("**Gates keep a path open.** The LSTM's memory cell is updated by addition, c_t = f ⊙ c_{t−1} + "
-                "i ⊙ c̃, and the GRU's state by interpolation: with the forget (update) gate near 1 the gradient "
-                "passes back almost unchanged, where the vanilla RNN multiplies by W_hh and φ' at every step.")
+    if which == "fresh":
+        k2.markdown("**Gates keep a path open.** The LSTM's memory cell is updated by addition, c_t = f ⊙ c_{t−1} "
+                    "+ i ⊙ c̃, and the GRU's state by interpolation: with the forget (update) gate near 1 the "
+                    "gradient passes back almost unchanged, where the vanilla RNN multiplies by W_hh and φ' at "
+                    "every step.")
+    else:
+        k2.markdown("**After training** each model has shaped its own Jacobians on the book: the slopes show how "
+                    "much its last prediction still depends on characters far back. The architecture sets what "
+                    "can flow back (compare the fresh models); training decides how much of it the model uses.")
 else:
     st.info("No shipped checkpoints of the RNN, GRU and LSTM are available here.", icon="🧩")
 
@@ -138,7 +147,8 @@ with e2:
 e1.plotly_chart(bp.eigenvalue_figure(eig), theme=None, key="grad_eigenvalues")
 if source == "fresh":
     with st.expander("The theory, step by step: the product of Jacobians"):
-        chain = session_memo(("chain", version, text, nonlinearity), lambda: jacobian_chain(model, X, nonlinearity))
+        chain = session_memo(("chain", version, text, nonlinearity),  # kept without its (T, H, H) matrices
+                             lambda: replace(jacobian_chain(model, X, nonlinearity), steps=None, products=None))
         st.plotly_chart(sp.jacobian_figure(chain, curve), theme=None, key="grad_jacobian")
         st.caption("∂h_T/∂h_k = ∏ diag(φ'(a_t)) W_hhᵀ built from explicit matrices, without autograd; its spectral "
                    "norm, beside λ^(T−k) and the gradient autograd measured.")
@@ -187,8 +197,10 @@ st.caption("The gradient of the mean loss over every character of the text with 
 t1, t2, t3 = st.columns(3, gap="large")
 ui.remember("grad_tau", 10)
 tau = t1.slider("τ (regular: chunk length; randomized: mean segment length)", 2, 40, key="grad_tau")
-ui.remember("grad_draws", 100)
-draws = t2.select_slider("Randomized draws", [20, 50, 100, 200, 500], key="grad_draws")
+affordable = [d for d in DRAWS if bptt.truncation_work(model, len(text) - 1, d) <= bptt.WORK_BUDGET] or DRAWS[:1]
+ui.remember("grad_draws", 100 if 100 in affordable else affordable[-1], affordable)
+draws = t2.select_slider("Randomized draws", affordable, key="grad_draws", disabled=len(affordable) == 1,
+                         help="Each draw is one backward pass; bigger models and longer texts allow fewer in ~1 s.")
 ui.remember("grad_draw_seed", 0)
 draw_seed = t3.number_input("Seed of the random cuts", 0, 2**31 - 1, step=1, key="grad_draw_seed")
 try:

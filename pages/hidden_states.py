@@ -90,8 +90,8 @@ def page() -> None:
     st.markdown(ip.unit_text_html(cut, layer, unit), unsafe_allow_html=True)
     span_note = f" (characters {cut.offset:,}–{cut.offset + cut.num_steps - 1:,})" if cut is not full else ""
     st.caption(f"Each character's background is unit {full.unit_label(unit)}'s value right after reading it"
-               f"{span_note}: red above 0, blue below. Hover a character for the value and the model's five likeliest next "
-               "characters. Karpathy's quote and line-length neurons look like this.")
+               f"{span_note}: red above 0, blue below. Hover a character for the value and the model's five "
+               "likeliest next characters. Karpathy's quote and line-length neurons look like this.")
 
     # ------------------------------------------------------------ select and match
     st.subheader("Select a span: which units fire there, and where else")

@@ -26,7 +26,7 @@ ui.remember("seq_n_train", 600)
 n_train = c3.slider("Training examples", 20, 900, step=10, key="seq_n_train",
                     help="The first n (window, next value) pairs train the network; the rest is unseen.")
 ui.remember("seq_epochs", 5)
-epochs = c4.slider("Epochs", 1, 50, key="seq_epochs")
+epochs = c4.slider("Epochs", 1, 20, key="seq_epochs")
 ui.remember("seq_seed", 0)
 seed = c5.number_input("Seed", 0, 2**31 - 1, step=1, key="seq_seed", help="Same seed: same noise, same network.")
 with st.expander("More settings"):

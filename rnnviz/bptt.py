@@ -41,6 +41,7 @@ from .models import ConfigError, RNNLM, RNNScratch
 
 MAX_TEXT = 400  # characters: one backward pass per draw must stay fast
 MAX_DRAWS = 2000
+WORK_BUDGET = 1.5e10  # multiply-adds of compare_truncation that take about 1.5 s on one core of the lecture laptop
 CHUNK_ELEMENTS = 2_500_000  # of ∂L/∂z held at once (20 MB in float64)
 N_ENTRIES = 8  # entries of ∂L/∂W_hh shown one by one: the largest of the full gradient
 
@@ -277,6 +278,18 @@ def encode_pairs(vocab: Vocab, text: str) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 # ---------------------------------------------------------------- the comparison
+
+
+def truncation_work(model: nn.Module, T: int, draws: int) -> float:
+    """About how many multiply-adds :func:`compare_truncation` needs: for each draw, a backward pass through T steps
+    of every recurrent layer, and two T × T products of its ∂L/∂z for the statistics."""
+    if isinstance(model, RNNScratch):
+        per_step = sum(W.numel() for W in (*model.W_xh, *model.W_hh))
+    else:
+        per_step = sum(p.numel() for p in model.rnn.parameters())
+    width = recurrent_weight(model).numel() // model.config.hidden_size  # G·H
+    return float(draws) * T * (2 * per_step + 2 * T * width)
+
 
 
 @dataclass

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from .bptt import Eigenvalues, TruncationComparison, segments
 from .gradients import ClippingRun
-from .sequence_plots import COLORS, FONT, _layout, _positive
+from .sequence_plots import COLORS, FONT, _layout, _positive, log_ticks
 
 STRATEGY_COLORS = {"full": "#333333", "regular": "#E69F00", "randomized": "#0072B2"}
 STRATEGY_NAMES = {"randomized": "randomized truncation", "regular": "regular truncation", "full": "full BPTT"}
@@ -33,12 +33,11 @@ def eigenvalue_figure(eig: Eigenvalues, title: str | None = None) -> go.Figure:
             fig.add_trace(go.Scatter(
                 x=eig.values.real[mask], y=eig.values.imag[mask], mode="markers", name=f"eigenvalues, {name}",
                 marker=dict(size=10, color=color, line=dict(color="white", width=1)),
-                customdata=mag[mask], hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra></extra>"))
-    n = len(eig.values)
-    title = title or (f"Eigenvalues of {eig.name}: {eig.outside_unit_circle} of {n} outside the unit circle"
-                      if eig.name == "W_hh" else
-                      f"Eigenvalues of the {eig.name} gate's block of W_hh: {eig.outside_unit_circle} of {n} outside")
-    _layout(fig, title, "real part Re λ", "imaginary part Im λ")
+                customdata=mag[mask],
+                hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra></extra>"))
+    title = title or ("Eigenvalues of W_hh" if eig.name == "W_hh" else f"Eigenvalues of W_hh, {eig.name} gate block")
+    _layout(fig, title, "real part Re λ", "imaginary part Im λ",
+            subtitle=f"{eig.outside_unit_circle} of {len(eig.values)} outside the unit circle")
     lim = 1.15 * max(1.0, rho)
     fig.update_xaxes(range=[-lim, lim], zeroline=True, zerolinecolor="#bbbbbb")
     fig.update_yaxes(range=[-lim, lim], zeroline=True, zerolinecolor="#bbbbbb", scaleanchor="x", scaleratio=1)
@@ -158,6 +157,6 @@ def convergence_figure(cmp: TruncationComparison) -> go.Figure:
                              line=dict(color=STRATEGY_COLORS["regular"], width=3)))
     _layout(fig, "Error of each estimate", "number of randomized draws averaged, n",
             "relative error (log scale)", log_y=True, subtitle="‖ĝ − g‖ / ‖g‖ for each estimate ĝ")
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", **log_ticks([1, cmp.draws]))
     fig.update_layout(hovermode="closest")
     return fig

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import struct
 import tempfile
 import time
 import zipfile
@@ -113,7 +114,9 @@ def load_checkpoint(source, map_location="cpu") -> Checkpoint:
             "refused: the file contains Python objects other than plain data (possibly code), "
             f"which rnnviz never loads ({str(e).splitlines()[0][:200]})"
         ) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, KeyError, OSError) as e:
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, KeyError, OSError, IndexError, TypeError,
+            AttributeError, struct.error, MemoryError) as e:
+        # torch's reader meets arbitrary bytes with any of these; each means "not a readable file".
         raise CheckpointError(f"not a readable checkpoint (corrupt or truncated): {str(e).splitlines()[0][:200]}") from None
     return _from_payload(ckpt)
 

@@ -23,6 +23,7 @@ MODELS = {
     "e-bilstm": ("Tiny bidirectional LSTM", "timemachine", LOWER,
                  dict(kind="lstm", hidden_size=6, num_layers=2, bidirectional=True)),
     "f-raw": ("Tiny raw LSTM", "raw", RAW, dict(kind="lstm", hidden_size=12)),
+    "g-own": ("Tiny LSTM on an own text", "user", LOWER, dict(kind="lstm", hidden_size=12)),
 }
 
 

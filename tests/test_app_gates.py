@@ -122,3 +122,10 @@ def test_a_model_training_now_can_be_followed():
     at.run()  # one poll of the fragment: the latest weights
     assert not at.exception and charts(at)
     assert f"step {job.view().step:,}" in texts(at.caption)
+
+
+def test_without_a_corpus_saturation_is_read_over_the_text_itself():
+    at = open_page(PAGE, "g-own")
+    at.sidebar.selectbox(key="sidebar_corpus").set_value("user").run()
+    assert not at.exception
+    assert any(c.value.startswith("Read over this text") for c in at.caption)

@@ -149,3 +149,11 @@ def test_settings_from_a_bigger_model_are_brought_into_range_for_a_smaller_one()
     assert at.number_input(key="hidden_n_units").value == 10 and "10 of 10 units" in _titles(at)[0]
     at.sidebar.selectbox(key="sidebar_model").set_value("shipped:d-relu").run()  # 6 units: no picker at all
     assert not at.exception and at.number_input(key="hidden_k").value == 5
+
+
+def test_without_a_corpus_to_sample_matches_are_sought_in_the_text_itself():
+    at = open_page(PAGE, "g-own")  # trained on an own text that this session does not have
+    at.sidebar.selectbox(key="sidebar_corpus").set_value("user").run()
+    assert not at.exception
+    assert at.text_area(key="inside_text").value.startswith("the time traveller")
+    assert "elsewhere in this text" in texts(at.markdown)

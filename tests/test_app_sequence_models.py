@@ -34,8 +34,9 @@ def test_the_d2l_experiment_runs_on_open_with_every_plot_explained():
     assert not at.exception
     assert at.title[0].value.startswith("📈")
     figs = charts(at)
-    assert list(figs) == ["Training loss", "The data", "1-step-ahead predictions", "Multistep predictions from t = 605 on",
-                          "k-step-ahead predictions", "k-step-ahead error grows with k"]
+    assert list(figs) == ["Training loss", "The data", "1-step-ahead predictions",
+                          "Multistep predictions from t = 605 on", "k-step-ahead predictions",
+                          "k-step-ahead error grows with k"]
     assert all(f["layout"]["xaxis"]["title"]["text"] and f["layout"]["yaxis"]["title"]["text"] for f in figs.values())
     explanations = [m.value for m in at.markdown if m.value.startswith("**")]
     assert len(explanations) == 6 and any("errors compound" in e for e in explanations)

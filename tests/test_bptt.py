@@ -93,7 +93,7 @@ def _copy64(model):
 
 
 def test_randomized_truncation_is_unbiased_exactly_over_every_cut_pattern():
-    """E over ξ ∈ {0, 1/π}^(T−1) of the randomized gradient, summed exactly over all 2^(T−1) patterns, is the full one."""
+    """E over ξ ∈ {0, 1/π}^(T−1) of the randomized gradient, summed over all 2^(T−1) patterns, is the full one."""
     model = _model("lstm", hidden=4, seed=3)
     X, Y = torch.tensor([1, 3, 0, 5, 2, 6]), torch.tensor([3, 0, 5, 2, 6, 4])
     T, pi = len(X), 0.6
@@ -160,6 +160,15 @@ def test_chunked_draws_give_the_same_numbers_as_one_batch(monkeypatch):
     np.testing.assert_allclose(many.random_norm, one.random_norm, rtol=1e-12)
 
 
+def test_work_estimate_grows_with_draws_text_and_model():
+    from rnnviz.bptt import truncation_work
+    small, big = _model("lstm", hidden=4), _model("lstm", hidden=8, layers=2)
+    assert truncation_work(small, 10, 40) == pytest.approx(2 * truncation_work(small, 10, 20))
+    assert truncation_work(small, 20, 20) > 2 * truncation_work(small, 10, 20)  # the statistics are T²
+    assert truncation_work(big, 10, 20) > truncation_work(small, 10, 20)
+    assert truncation_work(fresh_rnn(len(VOCAB), 32, 0.9), 99, 100) < truncation_work(_model("gru", hidden=64), 99, 100)
+
+
 def test_keeping_every_link_is_the_full_gradient_and_the_average_converges():
     model = _model("rnn", hidden=6, vocab=len(VOCAB), seed=4, scale=0.4)
     exact = compare_truncation(model, VOCAB, TEXT, tau=5, draws=3, keep_prob=1.0)
@@ -190,11 +199,12 @@ def test_bad_requests_are_refused_with_a_message(call, message):
 
 
 def test_linear_rnn_gradient_is_the_closed_form_matrix_power():
-    """φ = identity: h_t = h_{t−1} W + x_t W_xh, so ∂h_T/∂h_k = (W^(T−k)) for row vectors and ∂ℓ/∂h_k = ∂ℓ/∂h_T (W^(T−k))ᵀ."""
+    """φ = identity: h_t = h_{t−1} W + x_t W_xh, so for row vectors ∂h_T/∂h_k = W^(T−k) and
+    ∂ℓ/∂h_k = ∂ℓ/∂h_T (W^(T−k))ᵀ."""
     model = fresh_rnn(len(VOCAB), hidden=6, lam=1.3, seed=5, input_scale=1.0).double()
     with torch.no_grad():  # a non-normal W: the norm of W^d is not λ^d, so only the matrix power itself fits
-        model.W_hh[0].copy_(torch.triu(torch.randn(6, 6, generator=torch.Generator().manual_seed(1),
-                                                   dtype=torch.float64)) * 0.5 + 0.7 * torch.eye(6, dtype=torch.float64))
+        upper = torch.triu(torch.randn(6, 6, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
+        model.W_hh[0].copy_(upper * 0.5 + 0.7 * torch.eye(6, dtype=torch.float64))
     X, target = torch.tensor(VOCAB[list("time travel")]), VOCAB["s"]
     T, W = len(X), model.W_hh[0].detach()
     run = unroll(model, X, nonlinearity="identity")
@@ -289,7 +299,8 @@ def test_eigenvalue_and_clipping_figures():
     fig = bp.eigenvalue_figure(eig)
     points = [t for t in fig.data if t.mode == "markers"]
     assert sum(len(t.x) for t in points) == 12 and any("|λ| > 1" in t.name for t in points)
-    assert fig.layout.yaxis.scaleanchor == "x" and "outside the unit circle" in fig.layout.title.text
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.title.text == "Eigenvalues of W_hh"
+    assert fig.layout.title.subtitle.text == f"{eig.outside_unit_circle} of 12 outside the unit circle"
     circle = fig.data[0]
     np.testing.assert_allclose(np.hypot(circle.x, circle.y), 1.0)
     free = ClippingRun(0.0, [4.0, 9.0, math.nan], [1e3, 1e9, math.inf], [1e3, 1e9, math.inf], diverged_at=3)

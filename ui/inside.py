@@ -1,5 +1,5 @@
-"""What the Hidden states and Gates pages share: the model line with "follow training", the text box and its
-checks, cached traces of the text and of a corpus sample, and the layer and window pickers.
+"""What the Hidden states and Gates pages share: the "follow training" toggle and the model caption, the text box
+and its checks, cached traces of the text and of a corpus sample, and the layer and window pickers.
 
 The text box (key ``inside_text``) is the same on both pages, so a class looks at one sentence throughout.
 """
