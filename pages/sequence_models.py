@@ -131,6 +131,9 @@ rows = []
 for r in [res, *others]:
     for row in r.mse_rows():
         rows.append({"model": MODEL_NAMES[r.config.model], **row})
-st.dataframe(rows, hide_index=True, key="seq_mse_table",
+st.dataframe(rows, hide_index=True, key="seq_mse_table", height=36 * (len(rows) + 1) + 3,
              column_config={"mse_observed": st.column_config.NumberColumn("MSE vs observations", format="%.4f"),
                             "mse_clean": st.column_config.NumberColumn("MSE vs sin(0.01 t)", format="%.4f")})
+n_k = len(res.kstep[k_max].pred)
+st.caption(f"The k-step rows are measured on the {n_k} points that every horizon up to k = {k_max} can reach, so "
+           "their 1-step row differs a little from the first one, measured on every point.")

@@ -140,7 +140,8 @@ class RNNScratch(nn.Module):
     def begin_state(self, batch_size: int, device=None) -> torch.Tensor:
         """Zeros ``(layers, B, H)``."""
         cfg = self.config
-        return torch.zeros(cfg.num_layers, batch_size, cfg.hidden_size, device=device or self.W_hq.device)
+        return torch.zeros(cfg.num_layers, batch_size, cfg.hidden_size, device=device or self.W_hq.device,
+                           dtype=self.W_hq.dtype)
 
     def forward(self, X: torch.Tensor, state: torch.Tensor | None = None):
         """X: (B, T) token indices; returns logits (B, T, V) and state (layers, B, H)."""
