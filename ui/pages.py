@@ -42,6 +42,8 @@ PAGES: tuple[PageSpec, ...] = (
              "The LSTM's input, forget and output gates and its memory cell, character by character."),
     PageSpec("Gradients", "pages/gradients.py", "Gradients", "📉", "gradients",
              "Vanishing and exploding gradients through time, and what clipping does."),
+    PageSpec("Gradients", "pages/memory_lab.py", "Memory lab", "🧮", "memory_lab",
+             "Can a vanilla RNN, a GRU and an LSTM remember across T steps? Train them live; sweep over T."),
 )
 
 
