@@ -6,7 +6,7 @@ import ui
 from rnnviz import inspect_analysis as ia
 from rnnviz import inspect_analysis_plots as iap
 from rnnviz import inspect_plots as ip
-from ui import inside
+from ui import explain, inside
 
 ui.ensure_app()
 
@@ -35,6 +35,7 @@ def page() -> None:
         st.info("This model is a plain RNN: **it has no gates**. Every step rewrites its whole state, "
                 "Hₜ = φ(XₜWₓₕ + Hₜ₋₁Wₕₕ + bₕ). Shown instead: the **pre-activation** inside φ and the hidden "
                 "state. Pick an LSTM or a GRU in the sidebar to see gates.", icon="ℹ️")
+    explain.what_you_see("gates", kind)
     text = inside.text_box(active)
     if text is None:
         return
@@ -72,6 +73,8 @@ def page() -> None:
                    "dark lets the candidate ignore the past."}.get(kind, "Where the pre-activation is far beyond ±2, "
                                                                   "tanh is flat: the unit is saturated.")
     st.caption(f"Colors run from {scale}. {hint}")
+    explain.step_panel(active.model, full, layer, range(win.offset, win.offset + win.num_steps), units,
+                       key="gates_step")
 
     # ------------------------------------------------------------ one unit as lines
     st.subheader("One unit, all its gates" if gated else "One unit, step by step")

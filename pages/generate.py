@@ -3,6 +3,7 @@ sentences scored by log-likelihood and perplexity."""
 import streamlit as st
 
 import ui
+from ui import explain
 from rnnviz import generate_plots as gp
 from rnnviz.generate import STRATEGIES
 from ui import generate_models as lm
@@ -16,6 +17,7 @@ COLUMNS = 3  # models per row
 MAX_PREFIX_SHOWN = 2000  # characters a prefix may have here: every model reads it on every change
 
 st.title("✍ Generate text")
+explain.what_you_see("generate")
 st.caption("Feed the model a prefix, then let it write one character at a time. Pick several models to compare "
            "them on the same prefix, the way the lecture sets an RNN, a GRU and an LSTM side by side.")
 
@@ -161,3 +163,7 @@ else:
                         theme=None, key="gen_score_chart")
         st.caption("Log-likelihood adds these values up; perplexity is exp(−average), the number of characters the "
                    "model is effectively choosing between. The curves part where the sentences differ.")
+        if model.vocab is not None:
+            sc = max(scores, key=lambda s: s.log_likelihood)
+            explain.perplexity_help(sc.perplexity, -sc.log_likelihood / sc.n_predicted, len(model.vocab),
+                                    sc.n_predicted, about=sc.text)

@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 import ui
+from ui import explain
 from rnnviz import bptt
 from rnnviz import bptt_plots as bp
 from rnnviz import sequence_plots as sp
@@ -27,6 +28,7 @@ TRAINED = ("scratch-rnn", "gru", "lstm")  # shipped checkpoints compared in sect
 DRAWS = (20, 50, 100, 200, 500)  # randomized truncations to average
 
 st.title("📉 Gradients through time")
+explain.what_you_see("gradients")
 st.caption("Backpropagation through time multiplies one Jacobian per step. Whether the product shrinks or grows "
            "decides how far back a model can learn from: vanishing and exploding gradients, and what clipping and "
            "truncation do about them.")

@@ -6,7 +6,7 @@ import ui
 from rnnviz import inspect_analysis as ia
 from rnnviz import inspect_analysis_plots as iap
 from rnnviz import inspect_plots as ip
-from ui import inside
+from ui import explain, inside
 
 ui.ensure_app()
 
@@ -21,6 +21,7 @@ follow = inside.follow_toggle(ui.active_model())
 def page() -> None:
     active = inside.current_model()
     inside.model_caption(active)
+    explain.what_you_see("hidden_states", active.config.kind)
     text = inside.text_box(active)
     if text is None:
         return
@@ -73,6 +74,8 @@ def page() -> None:
                                              "larger (ReLU keeps every value at or above 0)")
     st.caption(f"Each cell is one unit's value right after one character; {colors}. Rows that change color at "
                "spaces, vowels or line ends are units that track them.")
+    explain.step_panel(active.model, full, layer, range(win.offset, win.offset + win.num_steps), order,
+                       key="hidden_step")
 
     # ------------------------------------------------------------ one unit over the text
     st.subheader("One unit, colored over the text")

@@ -3,6 +3,7 @@ k-step predictions, and why errors compound. Optionally a GRU or RNN (a latent s
 import streamlit as st
 
 import ui
+from ui import explain
 from rnnviz import sequence_plots as sp
 from rnnviz.models import ConfigError
 from rnnviz.sequence import MODEL_NAMES, SequenceConfig, SequenceExperiment
@@ -13,6 +14,7 @@ ui.ensure_app()
 LATENT = {"gru": "GRU", "rnn": "RNN (tanh)"}
 
 st.title("📈 Sequence models: predicting a noisy sine")
+explain.what_you_see("sequence_models")
 st.caption("d2l 8.1. Observe x_t = sin(0.01 t) + noise for t = 1 … 1000, train a small MLP to predict x_t from the "
            "τ values before it on the first stretch, then ask it to look further and further ahead.")
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from ui import explain
 from rnnviz import ngram, ngram_plots
 from rnnviz.generate import MAX_GENERATE
 from rnnviz.ngram import order_name
@@ -28,6 +29,7 @@ def fmt_share(percent: float) -> str:
 
 ui.ensure_app()
 st.title("📊 Language statistics")
+explain.what_you_see("statistics")
 corpus = ui.corpus_or_stop()
 key = cache.corpus_key(corpus)
 if corpus.note:
@@ -170,6 +172,8 @@ if neural_ppl is not None:
     metric_cols[3].metric("Neural model perplexity", fmt_ppl(neural_ppl), help=f"{active.label}, scored in "
                           f"{neural_s:.2f} s with the state carried across the held-out text")
     metric_cols[3].caption(active.label)
+    with metric_cols[3]:
+        explain.perplexity_help(neural_ppl, math.log(neural_ppl), len(active.vocab))
 for res in results:
     if res.message:
         st.warning(f"Infinite perplexity: {res.message}. Raise that ε above 0 to give unseen n-grams a share.",

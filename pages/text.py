@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from ui import explain
 from rnnviz import ngram_plots
 from rnnviz.data import CorpusError
 from rnnviz.ngram import corpus_tokens
@@ -32,6 +33,7 @@ def clip(text: str, limit: int = MAX_SHOWN) -> str:
 
 ui.ensure_app()
 st.title("🔤 Text to tokens")
+explain.what_you_see("text")
 corpus = ui.corpus_or_stop()
 key = cache.corpus_key(corpus)
 if corpus.note:
