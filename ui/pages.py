@@ -20,13 +20,13 @@ class PageSpec:
     file: str  # relative to the app's root
     title: str
     icon: str  # an emoji: material icons fetch a font from the internet
-    url_path: str
+    url_path: str  # the file's stem: a deep link then works even before app.py has run once in the process
     blurb: str  # one line for the home page
 
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("", "pages/home.py", "Home", "🏠", "home", "What this app is and where to start."),
-    PageSpec("Sequence models", "pages/sequence_models.py", "Sequence models", "📈", "sequence-models",
+    PageSpec("Sequence models", "pages/sequence_models.py", "Sequence models", "📈", "sequence_models",
              "Autoregressive prediction on a sine wave: one step ahead versus k steps ahead."),
     PageSpec("Text", "pages/text.py", "Text to tokens", "🔤", "text",
              "Raw text → lines → tokens → vocabulary → indices."),
@@ -36,7 +36,7 @@ PAGES: tuple[PageSpec, ...] = (
              "Train an RNN, GRU or LSTM live: loss, perplexity, gradient clipping, samples."),
     PageSpec("Generate", "pages/generate.py", "Generate", "✍", "generate",
              "Continue a prefix with greedy, sampled or top-k decoding."),
-    PageSpec("Inside the network", "pages/hidden_states.py", "Hidden states", "🧠", "hidden-states",
+    PageSpec("Inside the network", "pages/hidden_states.py", "Hidden states", "🧠", "hidden_states",
              "What each hidden unit does as the model reads a sentence."),
     PageSpec("Inside the network", "pages/gates.py", "Gates", "🚪", "gates",
              "The LSTM's input, forget and output gates and its memory cell, character by character."),

@@ -33,7 +33,7 @@ def _charts_drawn(page, n: int) -> None:
 def test_hidden_states_sorts_units_by_a_feature(time_machine_file, page):
     from playwright.sync_api import expect
 
-    open_page(page, "/hidden-states")
+    open_page(page, "/hidden_states")
     assert_no_exception(page)
     if page.get_by_text("No model yet").count():
         pytest.skip("no shipped checkpoint to inspect")

@@ -37,7 +37,7 @@ def test_generate_page_colors_each_character_and_changes_decoding(page):
 
 
 def test_sequence_models_page_trains_and_compares_a_latent_model(page):
-    open_page(page, "sequence-models")
+    open_page(page, "sequence_models")
     charts = page.locator('[data-testid="stPlotlyChart"]')
     expect(charts).to_have_count(6, timeout=30_000)
     page.get_by_text("Compare with a latent-variable model").click()
