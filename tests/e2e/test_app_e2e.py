@@ -31,18 +31,36 @@ def test_every_page_opens_without_errors(page, spec):
     screenshot(page, f"page-{spec.url_path}")
 
 
-def _points(page, key: str) -> int:
-    """Number of x values in the first trace of the plotly chart with this widget key (0 if not drawn)."""
-    return page.evaluate(
-        """(key) => {
-            const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            return el && el.data && el.data.length ? el.data[0].x.length : 0;
-        }""", key)
+STEP_JS = """() => {
+    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+        const label = m.querySelector('[data-testid="stMetricLabel"]');
+        if (label && label.innerText.trim().startsWith('Step')) {
+            return parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/[^0-9]/g, '')) || 0;
+        }
+    }
+    return 0;
+}"""
 
 
-def _nav(page, url_path: str) -> None:
+def _steps(page) -> int:
+    """The live panel's Step metric (0 before a run shows)."""
+    return page.evaluate(STEP_JS)
+
+
+def _wait_steps_above(page, n: int, timeout: float = 60_000) -> None:
+    page.wait_for_function(f"() => ({STEP_JS})() > {n}", timeout=timeout)
+
+
+def _wait_curve_drawn(page, key: str) -> None:
+    """Wait until the plotly chart with this widget key has drawn at least one line."""
+    page.wait_for_function(
+        "(key) => { const el = document.querySelector(`.st-key-${key} .js-plotly-plot`);"
+        " return !!(el && el.querySelector('path.js-line')); }", arg=key, timeout=30_000)
+
+
+def _nav(page, title: str) -> None:
     """Switch pages the way a user does (the sidebar link), keeping the browser session."""
-    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{url_path}"]').first.click()
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
     wait_idle(page, timeout=60_000)
 
 
@@ -50,33 +68,28 @@ def test_training_survives_page_switches_then_stops_and_saves(page, tmp_path):
     page.goto("/train")
     wait_idle(page, timeout=60_000)
     assert_no_exception(page)
-    page.locator(".st-key-train_preset_d2l-9.2-lstm button").click()  # one click fills d2l's LSTM run
+    page.locator(".st-key-train_preset_d2l-9-2-lstm button").first.click()  # one click fills d2l's LSTM run
     wait_idle(page)
-    page.locator(".st-key-train_start button").click()
+    page.locator(".st-key-train_start button").first.click()
 
-    # the curve appears and grows while we watch
-    page.wait_for_function(
-        "() => { const el = document.querySelector('.st-key-train_chart_loss .js-plotly-plot');"
-        " return el && el.data && el.data.length && el.data[0].x.length > 2; }", timeout=60_000)
-    first = _points(page, "train_chart_loss")
-    page.wait_for_function(
-        "(n) => { const el = document.querySelector('.st-key-train_chart_loss .js-plotly-plot');"
-        " return el && el.data[0].x.length > n; }", arg=first, timeout=30_000)
+    # the run starts, its curve is drawn and keeps growing while we watch
+    _wait_steps_above(page, 2)
+    first = _steps(page)
+    _wait_steps_above(page, first + 10, timeout=30_000)
+    _wait_curve_drawn(page, "train_chart_loss")
     screenshot(page, "train-running")
 
-    # leave for another page, and come back to a curve that kept growing
-    before_leaving = _points(page, "train_chart_loss")
-    _nav(page, "home")
+    # leave for another page, and come back to a run that kept training
+    before_leaving = _steps(page)
+    _nav(page, "Home")
     assert_no_exception(page)
     page.wait_for_timeout(3000)
-    _nav(page, "train")
-    page.wait_for_function(
-        "(n) => { const el = document.querySelector('.st-key-train_chart_loss .js-plotly-plot');"
-        " return el && el.data && el.data.length && el.data[0].x.length > n; }",
-        arg=before_leaving + 5, timeout=30_000)
+    _nav(page, "Train")
+    _wait_steps_above(page, before_leaving + 5, timeout=30_000)
+    _wait_curve_drawn(page, "train_chart_loss")
 
     # stop: the run lands in the run table as stopped
-    page.locator(".st-key-train_stop button").click()
+    page.locator(".st-key-train_stop button").first.click()
     wait_idle(page)
     page.wait_for_function(
         "() => !document.querySelector('.st-key-train_stop button') ||"
@@ -86,7 +99,7 @@ def test_training_survives_page_switches_then_stops_and_saves(page, tmp_path):
 
     # save: the downloaded file is a valid checkpoint of the run
     with page.expect_download(timeout=30_000) as dl:
-        page.locator(".st-key-train_download button").click()
+        page.locator(".st-key-train_download button").first.click()
     path = tmp_path / "run.pt"
     dl.value.save_as(path)
     ckpt = load_checkpoint(path)
