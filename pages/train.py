@@ -113,7 +113,7 @@ st.divider()
 live_panel()
 
 # ---------------------------------------------------------------- compare and keep
-COMPARE_EVERY_S = 3.0  # the overlay follows unfinished runs too, less often than the live panel
+COMPARE_EVERY_S = 5.0  # the overlay follows unfinished runs too, less often than the live panel
 
 
 def compare_runs() -> None:

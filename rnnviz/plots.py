@@ -21,7 +21,7 @@ FONT_SIZE = 18
 TITLE_SIZE = 22
 TICK_SIZE = 16
 HEIGHT = 400
-MAX_POINTS = 1000  # per trace; longer histories are thinned evenly (smoothing uses every step)
+MAX_POINTS = 500  # per trace; longer histories are thinned evenly (smoothing uses every step)
 SMOOTHING = 0.9  # exponential moving average weight of the past, as TensorBoard's slider
 # Okabe–Ito: distinguishable for colour-blind viewers and on a washed-out projector.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")

@@ -58,14 +58,15 @@ def set_widgets(at: AppTest, values: dict) -> AppTest:
 
 
 def wait_for(at: AppTest, predicate, timeout: float = 20.0, interval: float = 0.1) -> AppTest:
-    """Poll like the page does (each at.run() is one fragment tick) until ``predicate()`` holds."""
+    """Poll like the page does (each at.run() is one fragment tick) until ``predicate()`` holds, then run
+    once more so the page shows at least that state."""
     end = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > end:
             raise AssertionError("condition not reached in time")
         time.sleep(interval)
         at.run()
-    return at
+    return at.run()
 
 
 def run_book(at: AppTest):

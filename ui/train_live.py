@@ -1,8 +1,12 @@
-"""The Train page's live panel: a fragment that polls the watched run's snapshot every POLL_S seconds.
+"""The Train page's live panel: fragments that poll the watched run's snapshot.
 
-It reads :class:`ui.worker.RunView` (plain data copied under the run's lock) and draws; the training
-thread never touches Streamlit. While any run of the session is unfinished the fragment polls; when the
-set of unfinished runs changes it reruns the whole page so the rest catches up.
+They read :class:`ui.worker.RunView` (plain data copied under the run's lock) and draw; the training
+thread never touches Streamlit. Two cadences, because drawing costs CPU that training on a small machine
+needs: status, buttons and figures every ``POLL_S`` (1 s), the charts, the sample and the run table
+every ``CHART_EVERY_S`` (3 s; the sample itself is refreshed every 3 s). Each redraw of three plotly
+charts costs the browser a noticeable share of a core, and on a 2-core machine that share comes out of
+training. While a run of the session is queued or training the fragments poll (a paused run changes
+nothing); when that set changes the page reruns as a whole so everything catches up.
 """
 from __future__ import annotations
 
@@ -16,27 +20,21 @@ from . import training
 from .state import WATCHED_RUN
 from .worker import DIVERGED, DONE, FAILED, PAUSED, QUEUED, RUNNING, STOPPED, SAMPLE_EVERY_S, RunView
 
+CHART_EVERY_S = max(training.POLL_S, SAMPLE_EVERY_S)
 _SAMPLE_CSS = ("font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 1.35rem; line-height: 1.5; "
                "white-space: pre-wrap; word-break: break-word; padding: 0.9rem 1.1rem; border-radius: 0.5rem; "
                "background: #f4f6fa; border: 1px solid #d8dde6; min-height: 6.5rem;")
 
 
+def _moving(jobs) -> tuple[tuple[int, str], ...]:
+    """The runs whose figures can change (queued or running), with their state: what polling follows."""
+    return tuple(sorted((j.id, j.status) for j in jobs if j.status in (QUEUED, RUNNING)))
+
+
 def live_panel() -> None:
-    """Draw the panel; poll only while some run of this session is unfinished."""
-    active = tuple(sorted(j.id for j in training.runs() if j.active))
-    st.fragment(run_every=training.POLL_S if active else None)(_panel)(active)
-
-
-def _control(job_id: int, action: str) -> None:
-    job = training.run_book().get(job_id)
-    if job is not None:
-        getattr(job, action)()
-
-
-def _panel(active_at_render: tuple[int, ...]) -> None:
+    """Draw the panel; poll only while some run of this session is queued or training (not paused)."""
     jobs = training.runs()
-    if tuple(sorted(j.id for j in jobs if j.active)) != active_at_render:
-        st.rerun()  # a run finished, stopped or diverged: refresh the whole page (table, sidebar)
+    active = _moving(jobs)
     job = training.watched()
     if job is None:
         st.info("Choose the settings above and press **Start training**: the curves and the model's own "
@@ -45,13 +43,36 @@ def _panel(active_at_render: tuple[int, ...]) -> None:
     if len(jobs) > 1:
         labels = {j.id: j.label for j in jobs}
         st.selectbox("Watching", list(labels), format_func=labels.get, key=WATCHED_RUN)
+    st.fragment(run_every=training.POLL_S if active else None)(_numbers)(job.id, active)
+    st.fragment(run_every=CHART_EVERY_S if active else None)(_pictures)(job.id)
+
+
+def _control(job_id: int, action: str) -> None:
+    job = training.run_book().get(job_id)
+    if job is not None:
+        getattr(job, action)()
+
+
+def _numbers(job_id: int, moving_at_render: tuple[tuple[int, str], ...]) -> None:
+    if _moving(training.runs()) != moving_at_render:
+        st.rerun()  # a run started, paused, resumed, finished or diverged: redraw the page, re-time the polls
+    job = training.run_book().get(job_id)
+    if job is None:
+        return
     view = job.view()
     _status(view)
     _controls(view)
     _metrics(view)
-    _charts(view)
+
+
+def _pictures(job_id: int) -> None:
+    job = training.run_book().get(job_id)
+    if job is None:
+        return
+    _charts(job.view())
     st.subheader("Runs in this session")
-    st.dataframe(training.run_table([j.view() for j in jobs]), hide_index=True, key="train_run_table",
+    st.dataframe(training.run_table([j.view() for j in training.runs()]), hide_index=True,
+                 key="train_run_table",
                  column_config={"Parameters": st.column_config.NumberColumn(format="localized"),
                                 "Tokens/s": st.column_config.NumberColumn(format="localized")})
 

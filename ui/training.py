@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 
 import pandas as pd
 import streamlit as st
@@ -22,7 +23,15 @@ from .corpus import corpus_info
 from .state import RUN_BOOK, WATCHED_RUN
 from .worker import RunBook, RunView, TrainingJob
 
-POLL_S = 1.0  # the live panel's refresh interval: slower costs nothing in training speed, faster does
+def _poll_s() -> float:
+    """RNNVIZ_POLL_S: seconds between refreshes of the live panel (default 1)."""
+    try:
+        return max(0.25, float(os.environ.get("RNNVIZ_POLL_S", "") or 1.0))
+    except ValueError:
+        return 1.0
+
+
+POLL_S = _poll_s()
 MAX_ACTIVE_PER_SESSION = 3
 
 

@@ -177,17 +177,20 @@ class RunView:
     def step(self) -> int:
         return self.history[-1]["step"] if self.history else 0
 
+    def _latest(self, key: str) -> float | None:
+        return next((h[key] for h in reversed(self.history) if h.get(key) is not None), None)
+
     @property
     def val_ppl(self) -> float | None:
-        vals = [h["val_ppl"] for h in self.history if h.get("val_ppl") is not None]
-        return vals[-1] if vals else None
+        """The latest validation perplexity."""
+        return self._latest("val_ppl")
 
     @property
     def train_ppl(self) -> float | None:
         """d2l's epoch perplexity of the last finished epoch, else the last minibatch's."""
-        ends = [h["epoch_ppl"] for h in self.history if h.get("epoch_ppl") is not None]
-        if ends:
-            return ends[-1]
+        found = self._latest("epoch_ppl")
+        if found is not None:
+            return found
         return self.history[-1]["ppl"] if self.history else None
 
 
