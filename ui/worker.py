@@ -309,8 +309,11 @@ class TrainingJob:
             if self._status not in ACTIVE:
                 return
             self._want = want
+            # Shown at once, so the page that asked sees the change on its very next draw.
             if want == PAUSED and self._status == QUEUED:
                 self._status = PAUSED
+            elif want == RUNNING and self._status == PAUSED:
+                self._status = QUEUED
             self._cond.notify_all()
         self.scheduler.wake()
 
