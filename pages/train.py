@@ -7,7 +7,7 @@ from rnnviz.batches import num_batches
 from rnnviz.data import CorpusError
 from rnnviz.models import KIND_NAMES, KINDS, MAX_LAYERS, ConfigError
 from rnnviz.train import OPTIMIZERS, PRESETS, SAMPLERS, check_fits
-from ui import loaders, train_form as form, training
+from ui import explain, loaders, train_form as form, training
 from ui.active import options as model_options
 from ui.corpus import current_spec
 from ui.state import SIDEBAR_MODEL, TRAIN_ERROR, set_widget
@@ -16,6 +16,7 @@ from ui.train_live import live_panel
 ui.ensure_app()
 
 st.title("🏋 Train a character-level language model")
+explain.what_you_see("train")
 corpus = ui.corpus_or_stop()
 n_chars, n_distinct = loaders.corpus_stats(*current_spec())
 st.caption(f"Learning from **{corpus.name}**: {n_chars:,} characters, {n_distinct} distinct "
