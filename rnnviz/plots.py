@@ -90,27 +90,31 @@ def _finite(ys: Sequence[float | None]) -> np.ndarray:
     return np.array([y if y is not None and math.isfinite(y) else math.nan for y in ys], dtype=float)
 
 
-def _hover(rows: Sequence[dict]) -> tuple[np.ndarray, str]:
-    """customdata and a hover line with the training time and, when recorded, the clock time."""
-    if rows and "time" in rows[0]:
-        data = np.array([(r["elapsed_s"], time.strftime("%H:%M:%S", time.localtime(r["time"]))) for r in rows],
-                        dtype=object)
-        return data, "training time %{customdata[0]:.1f} s<br>at %{customdata[1]}"
-    return np.array([[r["elapsed_s"]] for r in rows], dtype=float), "training time %{customdata[0]:.1f} s"
+class _Points:
+    """The thinned rows of one history, with their x values and hover data, shared by a figure's traces."""
+
+    def __init__(self, rows: Sequence[dict]):
+        self.idx = _stride(len(rows))
+        pts = [rows[i] for i in self.idx]
+        self.steps = np.array([r["step"] for r in pts])
+        self.seconds = np.array([r["elapsed_s"] for r in pts], dtype=float)
+        if pts and "time" in pts[0]:
+            clock = [time.strftime("%H:%M:%S", time.localtime(r["time"])) for r in pts]
+            self.custom = np.array(list(zip(self.seconds.tolist(), clock)), dtype=object)
+            self.hover = "training time %{customdata[0]:.1f} s<br>at %{customdata[1]}"
+        else:
+            self.custom = self.seconds[:, None]
+            self.hover = "training time %{customdata[0]:.1f} s"
 
 
-def _line(rows: Sequence[dict], ys: Sequence[float | None], name: str, y_fmt: str, x: str = "step",
-          **style) -> dict:
-    """A scatter trace over ``rows`` (thinned), x = step or training time, with the hover line."""
-    idx = _stride(len(rows))
-    pts = [rows[i] for i in idx]
-    custom, extra = _hover(pts)
+def _line(points: _Points, ys: Sequence[float | None], name: str, y_fmt: str, x: str = "step", **style) -> dict:
+    """A scatter trace of ``ys`` (one value per row of the history) at the thinned points."""
     x_label = "step %{x:,}" if x == "step" else "%{x:.1f} s"
     return dict(
-        type="scatter", mode="lines", name=name, customdata=custom,
-        x=np.array([r["step"] if x == "step" else r["elapsed_s"] for r in pts]),
-        y=_finite([ys[i] for i in idx]),
-        hovertemplate=f"<b>{name}</b><br>{x_label}<br>{y_fmt}<br>{extra}<extra></extra>",
+        type="scatter", mode="lines", name=name, customdata=points.custom,
+        x=points.steps if x == "step" else points.seconds,
+        y=_finite([ys[i] for i in points.idx]),
+        hovertemplate=f"<b>{name}</b><br>{x_label}<br>{y_fmt}<br>{points.hover}<extra></extra>",
         **style,
     )
 
@@ -142,11 +146,11 @@ def loss_figure(history: Sequence[dict], title: str = "Training loss", revision=
     layout = _layout(title, X_AXES["step"], "loss (nats per character)", revision=revision)
     if not history:
         return _empty(layout, "waiting for the first step…")
-    loss = [r["loss"] for r in history]
+    loss, points = [r["loss"] for r in history], _Points(history)
     return go.Figure(data=[
-        _line(history, loss, "each minibatch", "loss %{y:.3f}", line=dict(color=TRAIN_COLOR, width=1),
+        _line(points, loss, "each minibatch", "loss %{y:.3f}", line=dict(color=TRAIN_COLOR, width=1),
               opacity=0.35),
-        _line(history, smooth(loss), "moving average", "loss %{y:.3f}", line=dict(color=TRAIN_COLOR, width=4)),
+        _line(points, smooth(loss), "moving average", "loss %{y:.3f}", line=dict(color=TRAIN_COLOR, width=4)),
     ], layout=layout)
 
 
@@ -160,16 +164,13 @@ def perplexity_figure(history: Sequence[dict], vocab_size: int | None = None, ti
     if not history:
         return _empty(layout, "waiting for the first step…")
     ppl = _exp(smooth([r["loss"] for r in history]))
-    traces = [_line(history, ppl, "training", "perplexity %{y:.2f}", line=dict(color=TRAIN_COLOR, width=4))]
+    traces = [_line(_Points(history), ppl, "training", "perplexity %{y:.2f}",
+                    line=dict(color=TRAIN_COLOR, width=4))]
     val = [r for r in history if r.get("val_ppl") is not None]
     if val:
-        custom, extra = _hover(val)
-        traces.append(dict(
-            type="scatter", x=np.array([r["step"] for r in val]), y=_finite([r["val_ppl"] for r in val]),
-            name="validation", mode="lines+markers", line=dict(color=VAL_COLOR, width=3), marker=dict(size=9),
-            customdata=custom,
-            hovertemplate=f"<b>validation</b><br>step %{{x:,}}<br>perplexity %{{y:.2f}}<br>{extra}<extra></extra>",
-        ))
+        traces.append({**_line(_Points(val), [r["val_ppl"] for r in val], "validation", "perplexity %{y:.2f}",
+                               line=dict(color=VAL_COLOR, width=3), marker=dict(size=9)),
+                       "mode": "lines+markers"})
     if vocab_size:
         traces.append(_reference(history[-1]["step"], vocab_size, f"uniform guess ({vocab_size})", "#888", "dot"))
     layout["yaxis"].update(_log_ticks(ppl + [r["val_ppl"] for r in val], [vocab_size] if vocab_size else []))
@@ -185,9 +186,10 @@ def grad_norm_figure(history: Sequence[dict], theta: float, title: str = "Gradie
                      revision=revision)
     if not history:
         return _empty(layout, "waiting for the first step…")
-    traces = [_line(history, norms, "before clipping", "‖g‖ %{y:.3g}", line=dict(color=RAW_NORM_COLOR, width=2))]
+    points = _Points(history)
+    traces = [_line(points, norms, "before clipping", "‖g‖ %{y:.3g}", line=dict(color=RAW_NORM_COLOR, width=2))]
     if theta > 0:
-        traces.append(_line(history, [r["grad_norm_clipped"] for r in history], "after clipping", "‖g‖ %{y:.3g}",
+        traces.append(_line(points, [r["grad_norm_clipped"] for r in history], "after clipping", "‖g‖ %{y:.3g}",
                             line=dict(color=CLIP_COLOR, width=3)))
         traces.append(_reference(history[-1]["step"], theta, f"θ = {theta:g}", "#333", "dash"))
     else:
@@ -225,7 +227,7 @@ def compare_figure(runs: Sequence[tuple[str, Sequence[dict]]], metric: str = "pp
             style = {}
         if not rows:
             continue
-        trace = _line(rows, ys, label, f"{name} %{{y:.3f}}", x=x, line=dict(color=color, width=3))
+        trace = _line(_Points(rows), ys, label, f"{name} %{{y:.3f}}", x=x, line=dict(color=color, width=3))
         traces.append({**trace, **style})
         all_ys += ys
     if not traces:

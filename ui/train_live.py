@@ -1,11 +1,10 @@
 """The Train page's live panel: fragments that poll the watched run's snapshot.
 
 They read :class:`ui.worker.RunView` (plain data copied under the run's lock) and draw; the training
-thread never touches Streamlit. Two cadences, because drawing costs CPU that training on a small machine
-needs: status, buttons and figures every ``POLL_S`` (1 s), the charts, the sample and the run table
-every ``CHART_EVERY_S`` (3 s; the sample itself is refreshed every 3 s). Each redraw of three plotly
-charts costs the browser a noticeable share of a core, and on a 2-core machine that share comes out of
-training. While a run of the session is queued or training the fragments poll (a paused run changes
+thread never touches Streamlit. Two cadences, because every redraw costs the server and the browser
+CPU that training on a small machine needs: status, buttons and numbers every ``POLL_S`` (2 s by
+default, see ui.training), the charts, the sample and the run table every ``CHART_EVERY_S`` (3 s; the
+sample itself is refreshed every 3 s). While a run of the session is queued or training the fragments poll (a paused run changes
 nothing); when that set changes the page reruns as a whole so everything catches up.
 """
 from __future__ import annotations

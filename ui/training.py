@@ -24,11 +24,16 @@ from .state import RUN_BOOK, WATCHED_RUN
 from .worker import RunBook, RunView, TrainingJob
 
 def _poll_s() -> float:
-    """RNNVIZ_POLL_S: seconds between refreshes of the live panel (default 1)."""
+    """RNNVIZ_POLL_S: seconds between refreshes of the live panel's figures (default 2).
+
+    Every refresh costs the server and the browser CPU that training on a small machine needs: on 2 cores
+    with the browser on the same machine (benchmarks/train_page_throughput.py), a 1 s poll kept ~84% of
+    the bare engine's tokens/s, a 2 s poll ~92%. Set 1 (or less) where there are cores to spare.
+    """
     try:
-        return max(0.25, float(os.environ.get("RNNVIZ_POLL_S", "") or 1.0))
+        return max(0.25, float(os.environ.get("RNNVIZ_POLL_S", "") or 2.0))
     except ValueError:
-        return 1.0
+        return 2.0
 
 
 POLL_S = _poll_s()

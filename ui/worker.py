@@ -5,12 +5,15 @@ No Streamlit here: the page talks to a :class:`RunBook` (one per browser session
 
 Threads and locks, per run (:class:`TrainingJob`):
 
-- the worker thread is the only caller of ``trainer.step()``; it holds ``_model_lock`` for each step
+- a run's thread lives for one *stretch* of training: from (re)start until it is paused, stopped or
+  finished, or until the Scheduler's thread budget for it changes (a fresh thread then takes over);
+  at any moment at most one thread of a run is alive and working;
+- that thread is the only caller of ``trainer.step()``; it holds ``_model_lock`` for each step
   (and the publishing of its record) and for the few-second sample, so anything else that reads the
   weights (a snapshot for the active model, checkpoint bytes) takes the same lock and sees the model
   *between* steps, with a history that ends at exactly that step;
 - ``_cond`` (a Condition over ``_data_lock``) guards the plain fields the UI reads (status, history
-  length, rates, sample) and wakes the thread for pause / resume / stop.
+  length, rates, sample) and what the page asked for (run, pause, stop).
 
 The lock order is always ``_model_lock`` then ``_data_lock``.
 
@@ -217,7 +220,8 @@ class TrainingJob:
         self._sample, self._sample_step = "", 0
         self._rate = collections.deque()  # (wall time, tokens) while running, for the live rate
         self._snapshot: tuple[int, torch.nn.Module] | None = None
-        self._thread = threading.Thread(target=self._run, name=f"rnnviz-train-{self.id}", daemon=True)
+        self._stretches = 0
+        self._thread = threading.Thread(target=self._run, name=f"rnnviz-train-{self.id}.0", daemon=True)
 
     # ------------------------------------------------------------------ page side
 
@@ -235,11 +239,19 @@ class TrainingJob:
         self._ask(STOPPED)
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end; True when it has (or never started)."""
-        if self._thread.ident is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        """Wait until no thread of this run is alive; True when none is (or none ever started)."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._cond:
+                thread = self._thread
+            if thread.ident is None:
+                return True
+            thread.join(None if end is None else max(0.0, end - time.monotonic()))
+            with self._cond:
+                if self._thread is thread and not thread.is_alive():
+                    return True
+            if end is not None and time.monotonic() >= end:
+                return False
 
     @property
     def status(self) -> str:
@@ -309,11 +321,14 @@ class TrainingJob:
             if self._status not in ACTIVE:
                 return
             self._want = want
-            # Shown at once, so the page that asked sees the change on its very next draw.
-            if want == PAUSED and self._status == QUEUED:
-                self._status = PAUSED
-            elif want == RUNNING and self._status == PAUSED:
-                self._status = QUEUED
+            # PAUSED is set by a thread as the very last thing it does, so no thread of this run is
+            # working now: a resume starts a fresh one, a stop needs none.
+            if self._status == PAUSED and want == RUNNING:
+                self._status = QUEUED  # shown at once, so the page that asked sees it on its next draw
+                self._spawn()
+            elif self._status == PAUSED and want == STOPPED:
+                self._status = STOPPED
+                self._message = f"Stopped after {self.trainer.step_count:,} steps."
             self._cond.notify_all()
         self.scheduler.wake()
 
@@ -329,38 +344,44 @@ class TrainingJob:
             if status != RUNNING:
                 self._rate.clear()
 
+    def _spawn(self) -> None:
+        """Start a fresh thread for the next stretch of training (the caller holds ``_cond``)."""
+        self._stretches += 1
+        self._thread = threading.Thread(target=self._run, name=f"rnnviz-train-{self.id}.{self._stretches}",
+                                        daemon=True)
+        self._thread.start()
+
     def _run(self) -> None:
-        has_slot, threads = False, 0
+        """One stretch: wait for a slot, then step until paused, stopped, finished, or the thread budget
+        changes (then a fresh thread takes over, keeping the slot). The thread ends with its stretch, so a
+        paused run keeps no thread, and no OpenMP pool, alive: an idle pool left in the process made every
+        other run's steps 2.5× slower on 2 cores (libgomp throttles its spinning once it manages more
+        threads than there are cores)."""
+        holding = False
         try:
+            if not self.scheduler.acquire(self.id, self._cancelled):
+                self._settle()
+                return
+            holding = True
+            self._set(RUNNING)
+            threads = self.scheduler.threads_per_run() if self.trainer.device.type == "cpu" else 0
+            if threads:
+                torch.set_num_threads(threads)  # this thread's OpenMP team (and the default for new threads)
             while True:
-                with self._cond:
-                    while self._want == PAUSED:
-                        if has_slot:
-                            break
-                        self._status = PAUSED
-                        self._rate.clear()
-                        self._cond.wait()
-                    want = self._want
-                if want == STOPPED:
-                    self._set(STOPPED, f"Stopped after {self.trainer.step_count:,} steps.")
-                    break
-                if want == PAUSED:  # paused while holding a slot: give it back first
+                if self._cancelled():
                     self.scheduler.release(self.id)
-                    has_slot = False
-                    continue
-                if not has_slot:
-                    self._set(QUEUED)
-                    if not self.scheduler.acquire(self.id, self._cancelled):
-                        continue
-                    has_slot = True
-                    self._set(RUNNING)
+                    holding = False
+                    self._settle()
+                    return
                 if self.trainer.done:
                     self._refresh_sample()
                     self._set(DONE, self._done_message())
-                    break
-                if self.trainer.device.type == "cpu" and threads != self.scheduler.threads_per_run():
-                    threads = self.scheduler.threads_per_run()
-                    torch.set_num_threads(threads)  # this thread's OpenMP team (and the default for new ones)
+                    return
+                if threads and threads != self.scheduler.threads_per_run():
+                    with self._cond:
+                        holding = False  # the slot passes to the successor
+                        self._spawn()
+                    return
                 with self._model_lock:  # published under the lock: weights and history always agree
                     self._publish(self.trainer.step())
                 if time.monotonic() - self._sample_time >= SAMPLE_EVERY_S:
@@ -371,7 +392,18 @@ class TrainingJob:
             log.exception("training run %s failed", self.id)
             self._set(FAILED, f"Training failed: {type(e).__name__}: {e}")
         finally:
-            self.scheduler.release(self.id)
+            if holding:
+                self.scheduler.release(self.id)
+
+    def _settle(self) -> None:
+        """The stretch ended at the page's request: become paused or stopped as asked."""
+        with self._cond:
+            if self._want == STOPPED:
+                self._status = STOPPED
+                self._message = f"Stopped after {self.trainer.step_count:,} steps."
+            else:
+                self._status = PAUSED
+            self._rate.clear()
 
     _sample_time = -math.inf
 
