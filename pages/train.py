@@ -114,7 +114,7 @@ st.divider()
 live_panel()
 
 # ---------------------------------------------------------------- compare and keep
-COMPARE_EVERY_S = 5.0  # the overlay follows unfinished runs too, less often than the live panel
+COMPARE_EVERY_S = 10.0  # the overlay follows unfinished runs too; redrawing it every 5 s cost ~4 % of training speed on 2 cores
 
 
 def compare_runs() -> None:

@@ -3,9 +3,10 @@
 They read :class:`ui.worker.RunView` (plain data copied under the run's lock) and draw; the training
 thread never touches Streamlit. Two cadences, because every redraw costs the server and the browser
 CPU that training on a small machine needs: status, buttons and numbers every ``POLL_S`` (2 s by
-default, see ui.training), the charts, the sample and the run table every ``CHART_EVERY_S`` (3 s; the
-sample itself is refreshed every 3 s). While a run of the session is queued or training the fragments poll (a paused run changes
-nothing); when that set changes the page reruns as a whole so everything catches up.
+default, see ui.training), the charts, the sample and the run table every ``CHART_EVERY_S`` (5 s, as
+often as the worker writes a new sample; at 3 s the page kept 89 % of the bare engine's speed, at 5 s
+98 %, benchmarks/train_page_throughput.py). While a run of the session is queued or training the
+fragments poll (a paused run changes nothing); when that set changes the page reruns as a whole so everything catches up.
 """
 from __future__ import annotations
 

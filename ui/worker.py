@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 SAMPLE_PREFIX = "time traveller "
 SAMPLE_CHARS = 80
-SAMPLE_EVERY_S = 3.0
+SAMPLE_EVERY_S = 5.0
 RATE_WINDOW_S = 5.0  # tokens/s shown live is measured over this much recent wall time
 
 # Run states. Active ones may still change; the others are final.
