@@ -26,5 +26,5 @@ specs = [p for p in pages.available() if p.file != "pages/home.py"]
 left, right = st.columns(2, gap="large")
 for i, spec in enumerate(specs):
     with (left if i % 2 == 0 else right), st.container(border=True):
-        st.page_link(spec.file, label=f"**{spec.title}**", icon=spec.icon)
-        st.caption(spec.blurb if spec.section in ("", spec.title) else f"{spec.section} · {spec.blurb}")
+        st.page_link(spec.file, label=f"**{spec.label()}**", icon=spec.icon)
+        st.caption(spec.summary() if spec.group() in ("", spec.label()) else f"{spec.group()} · {spec.summary()}")

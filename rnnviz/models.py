@@ -1,12 +1,13 @@
-"""Character-level language models: the scratch RNN of d2l 8.5 and nn.RNN / nn.GRU / nn.LSTM wrappers.
+"""Character-level language models: the scratch RNN of d2l 8.5, nn.RNN / nn.GRU / nn.LSTM wrappers, and the cell
+variants written from their equations in :mod:`rnnviz.cells` (the minimal GRU, the peephole LSTM).
 
 Every model has the same interface::
 
     logits, state = model(X, state)     # X: LongTensor (B, T); logits: (B, T, V)
 
 ``state=None`` means zeros. The state is a tensor ``(layers * directions, B, H)`` for the scratch RNN,
-nn.RNN and nn.GRU, and a tuple ``(h, c)`` of two such tensors for an LSTM; use :func:`detach_state`
-instead of asking which one it is.
+nn.RNN, nn.GRU and the minimal GRU, and a tuple ``(h, c)`` of two such tensors for an LSTM and the peephole LSTM;
+use :func:`detach_state` instead of asking which one it is.
 """
 from __future__ import annotations
 
@@ -17,13 +18,22 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-KINDS = ("scratch", "rnn", "gru", "lstm")
+from .cells import CELL_KINDS, StackedCells
+
+KINDS = ("scratch", "rnn", "gru", "lstm") + CELL_KINDS
 KIND_NAMES = {
     "scratch": "RNN from the formula (scratch)",
     "rnn": "nn.RNN",
     "gru": "GRU",
     "lstm": "LSTM",
+    "gru-min": "Minimal GRU (update gate only)",
+    "lstm-peephole": "LSTM with peepholes",
 }
+# Weight blocks per direction of a layer (one per gate and candidate), biases per block (PyTorch keeps two),
+# peephole vectors: what num_params counts.
+BLOCKS = {"scratch": 1, "rnn": 1, "gru": 3, "lstm": 4, "gru-min": 2, "lstm-peephole": 4}
+BIASES = {"scratch": 1, "rnn": 2, "gru": 2, "lstm": 2, "gru-min": 1, "lstm-peephole": 1}
+PEEPHOLES = {"lstm-peephole": 3}
 # Hard limits so a typed absurdity is refused before anything is allocated.
 MAX_HIDDEN = 4096
 MAX_LAYERS = 8
@@ -91,12 +101,12 @@ class ModelConfig:
     def num_params(self) -> int:
         """Parameter count computed from the config alone (before allocating anything)."""
         V, H, L, D = self.vocab_size, self.hidden_size, self.num_layers, self.directions
-        gates = {"scratch": 1, "rnn": 1, "gru": 3, "lstm": 4}[self.kind]
+        blocks, biases, peepholes = BLOCKS[self.kind], BIASES[self.kind], PEEPHOLES.get(self.kind, 0)
         inp = self.embedding_dim or V
         n = self.embedding_dim * V
         for layer in range(L):
             layer_in = inp if layer == 0 else H * D
-            per_dir = gates * H * (layer_in + H) + gates * H * (1 if self.kind == "scratch" else 2)
+            per_dir = blocks * H * (layer_in + H) + blocks * H * biases + peepholes * H
             n += per_dir * D
         return n + H * D * V + V
 
@@ -208,10 +218,46 @@ class RNNLM(nn.Module):
         return self.head(out).transpose(0, 1), state
 
 
+class CellLM(nn.Module):
+    """A language model around the cells of :mod:`rnnviz.cells` (minimal GRU, peephole LSTM), RNNLM's twin:
+    inputs → :class:`~rnnviz.cells.StackedCells` → linear head, with the same attributes (``embedding``, ``rnn``,
+    ``head``) and interface. A class of its own, not an RNNLM, because ``rnn`` is not an nn.RNNBase: code that
+    reads PyTorch's fused weights (``weight_hh_l0`` …) refuses it instead of misreading it."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        cfg.validate()
+        if cfg.kind not in CELL_KINDS:
+            raise ConfigError(f"CellLM builds {', '.join(CELL_KINDS)}, not {cfg.kind!r}")
+        self.config = cfg
+        V, H = cfg.vocab_size, cfg.hidden_size
+        self.embedding = nn.Embedding(V, cfg.embedding_dim) if cfg.embedding_dim else None
+        self.rnn = StackedCells(cfg.kind, cfg.embedding_dim or V, H, num_layers=cfg.num_layers,
+                                bidirectional=cfg.bidirectional, dropout=cfg.dropout if cfg.num_layers > 1 else 0.0)
+        self.head = nn.Linear(H * cfg.directions, V)
+
+    def begin_state(self, batch_size: int, device=None):
+        """Zeros ``(layers * directions, B, H)``, a pair of them for the peephole LSTM."""
+        return self.rnn.zero_state(batch_size, device or self.head.weight.device, self.head.weight.dtype)
+
+    def embed(self, X: torch.Tensor) -> torch.Tensor:
+        """X: (B, T) → the recurrent layer's input (T, B, E or V)."""
+        if self.embedding is not None:
+            return self.embedding(X.T)
+        return F.one_hot(X.T, self.config.vocab_size).to(self.head.weight.dtype)
+
+    def forward(self, X: torch.Tensor, state=None):
+        """X: (B, T) token indices; returns logits (B, T, V) and the new state."""
+        out, state = self.rnn(self.embed(X), state)  # out: (T, B, D*H)
+        return self.head(out).transpose(0, 1), state
+
+
 def build_model(cfg: ModelConfig) -> nn.Module:
     """A freshly initialised model for ``cfg`` (validated first)."""
     cfg.validate()
-    return RNNScratch(cfg) if cfg.kind == "scratch" else RNNLM(cfg)
+    if cfg.kind == "scratch":
+        return RNNScratch(cfg)
+    return CellLM(cfg) if cfg.kind in CELL_KINDS else RNNLM(cfg)
 
 
 def detach_state(state):

@@ -174,7 +174,7 @@ def clip_gradients(params, theta: float) -> tuple[float, float]:
 
 def activation_bytes(mcfg: ModelConfig, tcfg: TrainConfig) -> int:
     """A rough count of the bytes backprop keeps alive for one minibatch (float32)."""
-    gates = {"scratch": 2, "rnn": 2, "gru": 6, "lstm": 8}[mcfg.kind]
+    gates = {"scratch": 2, "rnn": 2, "gru": 6, "lstm": 8, "gru-min": 8, "lstm-peephole": 14}[mcfg.kind]
     per_token = mcfg.num_layers * mcfg.directions * mcfg.hidden_size * gates + 3 * mcfg.vocab_size
     return 4 * tcfg.batch_size * tcfg.num_steps * per_token
 

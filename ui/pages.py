@@ -11,39 +11,41 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from rnnviz.i18n import t
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
 class PageSpec:
-    section: str  # navigation group; "" = above the groups
+    section: str  # catalogue key of the navigation group; "" = above the groups
     file: str  # relative to the app's root
-    title: str
+    title: str  # catalogue key (rnnviz/locales/*/pages.toml); plain text passes through t() unchanged
     icon: str  # an emoji: material icons fetch a font from the internet
     url_path: str  # the file's stem: a deep link then works even before app.py has run once in the process
-    blurb: str  # one line for the home page
+    blurb: str  # catalogue key: one line for the home page
+
+    def label(self) -> str:
+        return t(self.title)
+
+    def summary(self) -> str:
+        return t(self.blurb)
+
+    def group(self) -> str:
+        return t(self.section) if self.section else ""
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("", "pages/home.py", "Home", "🏠", "home", "What this app is and where to start."),
-    PageSpec("Sequence models", "pages/sequence_models.py", "Sequence models", "📈", "sequence_models",
-             "Autoregressive prediction on a sine wave: one step ahead versus k steps ahead."),
-    PageSpec("Text", "pages/text.py", "Text to tokens", "🔤", "text",
-             "Raw text → lines → tokens → vocabulary → indices."),
-    PageSpec("Language statistics", "pages/statistics.py", "Language statistics", "📊", "statistics",
-             "Word frequencies, Zipf's law and n-grams."),
-    PageSpec("Train", "pages/train.py", "Train", "🏋", "train",
-             "Train an RNN, GRU or LSTM live: loss, perplexity, gradient clipping, samples."),
-    PageSpec("Generate", "pages/generate.py", "Generate", "✍", "generate",
-             "Continue a prefix with greedy, sampled or top-k decoding."),
-    PageSpec("Inside the network", "pages/hidden_states.py", "Hidden states", "🧠", "hidden_states",
-             "What each hidden unit does as the model reads a sentence."),
-    PageSpec("Inside the network", "pages/gates.py", "Gates", "🚪", "gates",
-             "The LSTM's input, forget and output gates and its memory cell, character by character."),
-    PageSpec("Gradients", "pages/gradients.py", "Gradients", "📉", "gradients",
-             "Vanishing and exploding gradients through time, and what clipping does."),
-    PageSpec("Gradients", "pages/memory_lab.py", "Memory lab", "🧮", "memory_lab",
-             "Can a vanilla RNN, a GRU and an LSTM remember across T steps? Train them live; sweep over T."),
+    PageSpec("", "pages/home.py", "pages.home_title", "🏠", "home", "pages.home_blurb"),
+    PageSpec("pages.section_sequence_models", "pages/sequence_models.py", "pages.sequence_models_title", "📈", "sequence_models", "pages.sequence_models_blurb"),
+    PageSpec("pages.section_text", "pages/text.py", "pages.text_title", "🔤", "text", "pages.text_blurb"),
+    PageSpec("pages.section_statistics", "pages/statistics.py", "pages.statistics_title", "📊", "statistics", "pages.statistics_blurb"),
+    PageSpec("pages.section_train", "pages/train.py", "pages.train_title", "🏋", "train", "pages.train_blurb"),
+    PageSpec("pages.section_generate", "pages/generate.py", "pages.generate_title", "✍", "generate", "pages.generate_blurb"),
+    PageSpec("pages.section_inside", "pages/hidden_states.py", "pages.hidden_states_title", "🧠", "hidden_states", "pages.hidden_states_blurb"),
+    PageSpec("pages.section_inside", "pages/gates.py", "pages.gates_title", "🚪", "gates", "pages.gates_blurb"),
+    PageSpec("pages.section_gradients", "pages/gradients.py", "pages.gradients_title", "📉", "gradients", "pages.gradients_blurb"),
+    PageSpec("pages.section_gradients", "pages/memory_lab.py", "pages.memory_lab_title", "🧮", "memory_lab", "pages.memory_lab_blurb"),
 )
 
 
@@ -56,9 +58,9 @@ def navigation() -> "st.navigation":
     """``st.navigation`` over the available pages, grouped by section; Home is the default."""
     groups: dict[str, list] = {}
     for spec in available():
-        page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+        page = st.Page(spec.file, title=spec.label(), icon=spec.icon, url_path=spec.url_path,
                        default=spec.file == "pages/home.py")
-        groups.setdefault(spec.section, []).append(page)
+        groups.setdefault(spec.group(), []).append(page)
     return st.navigation(groups)
 
 

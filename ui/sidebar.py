@@ -7,7 +7,9 @@ import hashlib
 import streamlit as st
 import torch
 
-from . import active, corpus, loaders
+from rnnviz.i18n import t
+
+from . import active, charts, corpus, language, loaders, present
 from .state import (CORPUS_ERROR, CORPUS_USER, SIDEBAR_CORPUS, SIDEBAR_KEEP_CASE, SIDEBAR_MODEL, SIDEBAR_PASTE,
                     SIDEBAR_UPLOAD, SIDEBAR_USE_PASTE, remember)
 
@@ -16,11 +18,21 @@ _SEEN_UPLOAD = "corpus_upload_seen"  # file id of the upload already checked
 
 def sidebar() -> None:
     with st.sidebar:
+        language.picker()
         _text_picker()
         st.divider()
         _model_picker()
         st.divider()
+        _display()
         device_badge()
+
+
+def _display() -> None:
+    """For the lecture hall: presentation mode and the format charts download in."""
+    present.toggle()
+    charts.image_format()
+    st.segmented_control(t("sidebar.chart_format"), list(charts.FORMATS), key=charts.FORMAT_KEY, required=True,
+                         format_func=str.upper, help=t("sidebar.chart_format_help"))
 
 
 def _text_picker() -> None:

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from . import urlstate
+
 # Plain keys (never widget keys).
 KEPT = "_kept_widgets"  # widget key -> last value
 CORPUS_USER = "corpus_user"  # {"data": bytes, "name": str, "file_id": str} of the accepted own text
@@ -31,11 +33,13 @@ SIDEBAR_MODEL = "sidebar_model"
 def remember(key: str, default, options: Sequence | None = None) -> None:
     """Before drawing widget ``key`` (with no ``value=``/``index=``): give it its remembered value.
 
-    With ``options``, a remembered value that is no longer among them falls back to ``default``.
+    With ``options``, a remembered value that is no longer among them falls back to ``default``. A value
+    for ``key`` in a newly opened URL wins over both (ui.urlstate), and the key joins the URL.
     """
     kept = st.session_state.setdefault(KEPT, {})
     if key not in st.session_state:
         st.session_state[key] = kept.get(key, default)
+    urlstate.apply(key, default, options)
     if options is not None and st.session_state[key] not in options:
         st.session_state[key] = default if default in options else options[0]
     kept[key] = st.session_state[key]

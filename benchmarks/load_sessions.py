@@ -1,0 +1,427 @@
+"""Many students at once: N headless browser sessions against one `streamlit run app.py`.
+
+    RNNVIZ_TIMEMACHINE=/path/to/timemachine.txt python benchmarks/load_sessions.py [--sessions 10] [--hold 30]
+
+What it does, with real websockets (Chromium through Playwright, one browser context per session, so each is
+its own Streamlit session):
+
+1. starts `streamlit run app.py` on a free port of 127.0.0.1 and warms it up with one visit (a lecture's
+   server is already running when the students arrive);
+2. opens N sessions at once; each visits Home, Text to tokens, Generate and Train through the sidebar,
+   presses Start training with the page's defaults, waits until its run trains (the Step metric moves) or
+   shows the queue message, then leaves for Language statistics and comes back to Train;
+3. holds them open for --hold seconds; then the first session that trains presses Stop, and a queued session
+   must start training within 60 s (the freed slot passes on);
+4. closes every session and watches the server until its training threads have ended: its CPU use falls to
+   idle and its thread count returns to what it was before the sessions came.
+
+Meanwhile the server's resident memory (RSS) and thread count are sampled every second from /proc (psutil is
+used when installed). Page time = from the navigation (goto or sidebar click) until the new page's title is
+visible and Streamlit has finished running its script.
+
+Prints sessions, jobs run, jobs queued, p50/p95/max page time, peak memory and the thread counts, and exits
+non-zero if a session got neither a run nor a queue message, a page did not load, the server logged a
+traceback or died, or the training threads did not end. `run()` is what tests/e2e/test_load.py calls.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import math
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+NAV_TIMEOUT_MS = 120_000
+
+# The live panel's Step metric (0 before a run shows); the same reading as tests/e2e/test_app_e2e.py.
+STEP_JS = """() => {
+    for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+        const label = m.querySelector('[data-testid="stMetricLabel"]');
+        if (label && label.innerText.trim().startsWith('Step')) {
+            return parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/[^0-9]/g, '')) || 0;
+        }
+    }
+    return 0;
+}"""
+QUEUED_JS = """() => [...document.querySelectorAll('[data-testid="stAlert"]')]
+    .some(a => a.innerText.includes('⏳'))"""
+TITLE_JS = """() => { const h = document.querySelector('[data-testid="stMain"] h1'); return h ? h.innerText.trim() : ''; }"""
+# A new title is on screen, and no script run is under way (the status widget shows while one is).
+LOADED_JS = """(prev) => { const h = document.querySelector('[data-testid="stMain"] h1');
+    return !!(h && h.innerText.trim() && h.innerText.trim() !== prev)
+        && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
+
+
+# ---------------------------------------------------------------- the server and its process figures
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`streamlit run app.py` on 127.0.0.1, its output in a log file."""
+
+    def __init__(self, env: dict | None = None, log_dir: Path | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log_dir = Path(log_dir or tempfile.mkdtemp(prefix="rnnviz-load-"))
+        self.log_path = log_dir / "streamlit.log"
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(self.port),
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        with open(self.log_path, "wb") as out:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+                                         stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while not self.healthy():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"streamlit did not start:\n{self.log()[-3000:]}")
+            time.sleep(0.3)
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/_stcore/health", timeout=5) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@dataclasses.dataclass
+class Sample:
+    t: float  # seconds since the sampler started
+    rss: int  # bytes
+    threads: int
+    cpu_s: float  # user + system CPU seconds so far
+
+
+def process_sample(pid: int) -> tuple[int, int, float]:
+    """(RSS bytes, threads, CPU seconds) of a process: psutil when installed, else /proc."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is not None:
+        p = psutil.Process(pid)
+        cpu = p.cpu_times()
+        return p.memory_info().rss, p.num_threads(), cpu.user + cpu.system
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    rss = int(fields["VmRSS"].split()[0]) * 1024
+    threads = int(fields["Threads"])
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    after_name = stat.rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(after_name[11]) + int(after_name[12])) / ticks  # utime, stime (fields 14, 15)
+    return rss, threads, cpu
+
+
+class Sampler(threading.Thread):
+    """Samples a process every `every` seconds until stopped."""
+
+    def __init__(self, pid: int, every: float = 1.0):
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.samples: list[Sample] = []
+        self._halt = threading.Event()
+        self._t0 = time.monotonic()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.take()
+            self._halt.wait(self.every)
+
+    def take(self) -> Sample | None:
+        try:
+            rss, threads, cpu = process_sample(self.pid)
+        except (OSError, KeyError, ValueError):  # the process is gone
+            return None
+        s = Sample(time.monotonic() - self._t0, rss, threads, cpu)
+        self.samples.append(s)
+        return s
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+
+    def cpu_share(self, seconds: float) -> float:
+        """The process's CPU use over the last `seconds`, in cores (1.0 = one core busy)."""
+        recent = [s for s in self.samples if s.t >= self.samples[-1].t - seconds]
+        if len(recent) < 2 or recent[-1].t <= recent[0].t:
+            return math.nan
+        return (recent[-1].cpu_s - recent[0].cpu_s) / (recent[-1].t - recent[0].t)
+
+
+# ---------------------------------------------------------------- one browser session
+
+
+@dataclasses.dataclass
+class SessionResult:
+    index: int
+    page_times: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # page -> seconds per visit
+    ran: bool = False  # its run trained (the Step metric moved)
+    queued: bool = False  # it was shown the queue message
+    error: str = ""
+    page: object = dataclasses.field(default=None, repr=False)  # its Playwright page, while open
+
+
+async def _visit(page, result: SessionResult, name: str, how) -> None:
+    """Navigate (``how`` is a coroutine function doing the goto or click) and time it until the new page is
+    loaded: its title visible, the script run over."""
+    prev = await page.evaluate(TITLE_JS)
+    t0 = time.monotonic()
+    await how()
+    await page.wait_for_function(LOADED_JS, arg=prev, timeout=NAV_TIMEOUT_MS, polling=100)
+    result.page_times.setdefault(name, []).append(time.monotonic() - t0)
+
+
+async def _nav(page, result: SessionResult, url_path: str) -> None:
+    link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{url_path}"]').first
+    await _visit(page, result, url_path, link.click)
+
+
+async def _run_state(page) -> tuple[bool, bool]:
+    return (await page.evaluate(STEP_JS)) > 0, await page.evaluate(QUEUED_JS)
+
+
+async def session(index: int, browser, url: str, start_gate: asyncio.Event, result: SessionResult,
+                  contexts: list) -> None:
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 1000}, base_url=url)
+    contexts.append(ctx)
+    page = await ctx.new_page()
+    result.page = page
+    try:
+        await start_gate.wait()
+        await _visit(page, result, "home", lambda: page.goto("/"))
+        for path in ("text", "generate", "train"):
+            await _nav(page, result, path)
+        await page.locator(".st-key-train_start button").first.click()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            ran, queued = await _run_state(page)
+            result.ran |= ran
+            result.queued |= queued
+            if ran or queued:
+                break
+            await asyncio.sleep(0.5)
+        else:
+            result.error = "neither training nor queued 90 s after Start"
+            return
+        await _nav(page, result, "statistics")
+        await _nav(page, result, "train")
+    except Exception as e:  # noqa: BLE001 — one session's failure is a finding to print, not a crash
+        result.error = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+
+
+# ---------------------------------------------------------------- the whole load
+
+
+@dataclasses.dataclass
+class LoadReport:
+    sessions: int
+    max_jobs: int
+    jobs_run: int
+    jobs_queued: int
+    served: int  # sessions that got a run or a queue message
+    page_times: list[float]
+    per_page: dict[str, list[float]]
+    baseline_rss: int
+    peak_rss: int
+    threads_before: int
+    threads_peak: int
+    threads_after: int
+    cpu_after_close: float  # cores busy over the last seconds after the sessions closed
+    workers_ended: bool
+    queue_moved: bool | None  # a queued run started after a running one was stopped (None: nothing queued)
+    server_alive: bool
+    tracebacks: int
+    errors: list[str]
+    wall_s: float
+    series: list[Sample]
+
+    def percentile(self, q: float) -> float:
+        xs = sorted(self.page_times)
+        if not xs:
+            return math.nan
+        return xs[min(len(xs) - 1, max(0, math.ceil(q / 100 * len(xs)) - 1))]
+
+    @property
+    def ok(self) -> bool:
+        return (self.served == self.sessions and not self.errors and self.workers_ended and self.server_alive
+                and not self.tracebacks and self.queue_moved is not False)
+
+    def summary(self) -> str:
+        mb = 1024**2
+        lines = [
+            f"sessions            {self.sessions} (training slots RNNVIZ_MAX_JOBS={self.max_jobs})",
+            f"jobs run            {self.jobs_run}",
+            f"jobs queued         {self.jobs_queued}",
+            f"served              {self.served}/{self.sessions} sessions got a running job or a queue message",
+            f"page time           p50 {self.percentile(50):.2f} s · p95 {self.percentile(95):.2f} s · "
+            f"max {max(self.page_times, default=math.nan):.2f} s over {len(self.page_times)} page loads",
+        ]
+        for name, xs in self.per_page.items():
+            lines.append(f"  {name:<17} median {statistics.median(xs):.2f} s · max {max(xs):.2f} s ({len(xs)})")
+        lines += [
+            f"server memory       {self.baseline_rss / mb:.0f} MB before the sessions, peak {self.peak_rss / mb:.0f} MB",
+            f"server threads      {self.threads_before} before, peak {self.threads_peak}, "
+            f"{self.threads_after} after closing",
+            f"server CPU          {self.cpu_after_close:.2f} cores after closing",
+            f"queue moved on      {self.queue_moved}",
+            f"workers ended       {self.workers_ended}",
+            f"server alive        {self.server_alive}, tracebacks in its log: {self.tracebacks}",
+            f"wall time           {self.wall_s:.0f} s",
+        ]
+        lines += [f"ERROR {e}" for e in self.errors]
+        return "\n".join(lines)
+
+
+async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_s: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    out: dict = {}
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Warm-up: one visit imports torch, loads the book and the shipped models, as a lecturer's check would.
+        warm = SessionResult(-1)
+        ctx = await browser.new_context(base_url=server.url)
+        page = await ctx.new_page()
+        await _visit(page, warm, "home", lambda: page.goto("/"))
+        await _nav(page, warm, "train")
+        await ctx.close()
+        await asyncio.sleep(2)
+        before = sampler.take()
+        out["baseline_rss"], out["threads_before"] = before.rss, before.threads
+
+        gate = asyncio.Event()
+        results = [SessionResult(i) for i in range(n)]
+        contexts: list = []
+        tasks = [asyncio.create_task(session(i, browser, server.url, gate, results[i], contexts)) for i in range(n)]
+        await asyncio.sleep(1)  # contexts created; now everyone opens the app at once
+        gate.set()
+        await asyncio.gather(*tasks)
+
+        # Hold the sessions open; keep noting who trains and who waits.
+        end = time.monotonic() + hold_s
+        while time.monotonic() < end:
+            for r in results:
+                if not r.error:
+                    ran, queued = await _run_state(r.page)
+                    r.ran |= ran
+                    r.queued |= queued
+            await asyncio.sleep(1)
+
+        # Stop one running run: a queued one must take its slot.
+        out["queue_moved"] = None
+        training = [r for r in results if not r.error and (await _run_state(r.page))[0]]
+        waiting = [r for r in results if not r.error and (await _run_state(r.page))[1]]
+        if training and waiting:
+            await training[0].page.locator(".st-key-train_stop button").first.click()
+            out["queue_moved"] = False
+            end = time.monotonic() + 60
+            while time.monotonic() < end and not out["queue_moved"]:
+                for r in waiting:
+                    ran, _ = await _run_state(r.page)
+                    if ran:
+                        r.ran = True
+                        out["queue_moved"] = True
+                await asyncio.sleep(1)
+
+        for ctx in contexts:
+            await ctx.close()
+        await browser.close()
+    out["results"] = results
+
+    # Closed tabs pause their runs at once (and stop them after the session TTL): every training thread ends.
+    end = time.monotonic() + settle_s
+    ended = False
+    while time.monotonic() < end:
+        await asyncio.sleep(1)
+        if sampler.cpu_share(5) < 0.1 and sampler.samples[-1].threads <= out["threads_before"] + 2:
+            ended = True
+            break
+    out["workers_ended"] = ended
+    out["cpu_after_close"] = sampler.cpu_share(5)
+    out["threads_after"] = sampler.samples[-1].threads
+    return out
+
+
+def run(sessions: int = 10, hold_s: float = 30.0, max_jobs: int = 2, settle_s: float = 60.0,
+        log_dir: Path | None = None) -> LoadReport:
+    """Run the whole load against a fresh server and return the report (the server is stopped afterwards)."""
+    t0 = time.monotonic()
+    server = Server({"RNNVIZ_MAX_JOBS": str(max_jobs)}, log_dir)
+    sampler = Sampler(server.proc.pid)
+    sampler.start()
+    try:
+        out = asyncio.run(_load(server, sampler, sessions, hold_s, settle_s))
+        alive = server.proc.poll() is None and server.healthy()
+    finally:
+        sampler.stop()
+        server.stop()
+    results: list[SessionResult] = out["results"]
+    per_page: dict[str, list[float]] = {}
+    for r in results:
+        for name, xs in r.page_times.items():
+            per_page.setdefault(name, []).extend(xs)
+    samples = sampler.samples
+    log = server.log()
+    return LoadReport(
+        sessions=sessions, max_jobs=max_jobs,
+        jobs_run=sum(r.ran for r in results), jobs_queued=sum(r.queued for r in results),
+        served=sum(r.ran or r.queued for r in results),
+        page_times=[x for xs in per_page.values() for x in xs], per_page=per_page,
+        baseline_rss=out["baseline_rss"], peak_rss=max(s.rss for s in samples),
+        threads_before=out["threads_before"], threads_peak=max(s.threads for s in samples),
+        threads_after=out["threads_after"], cpu_after_close=out["cpu_after_close"],
+        workers_ended=out["workers_ended"], queue_moved=out["queue_moved"], server_alive=alive,
+        tracebacks=log.count("Traceback"), errors=[f"session {r.index}: {r.error}" for r in results if r.error],
+        wall_s=time.monotonic() - t0, series=samples,
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sessions", type=int, default=10, help="browser sessions opened at once (default 10)")
+    ap.add_argument("--hold", type=float, default=30.0, help="seconds the sessions stay open training (default 30)")
+    ap.add_argument("--max-jobs", type=int, default=2, help="RNNVIZ_MAX_JOBS for the server (default 2)")
+    ap.add_argument("--series", action="store_true", help="also print the memory/thread series, one line a second")
+    args = ap.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores", flush=True)
+    report = run(args.sessions, args.hold, args.max_jobs)
+    if args.series:
+        for s in report.series:
+            print(f"  t={s.t:6.1f} s  rss={s.rss / 1024**2:7.1f} MB  threads={s.threads:3d}  cpu={s.cpu_s:8.1f} s")
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
