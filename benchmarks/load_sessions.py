@@ -59,7 +59,10 @@ STEP_JS = """() => {
 QUEUED_JS = """() => [...document.querySelectorAll('[data-testid="stAlert"]')]
     .some(a => a.innerText.includes('⏳'))"""
 TITLE_JS = """() => { const h = document.querySelector('[data-testid="stMain"] h1'); return h ? h.innerText.trim() : ''; }"""
-# A new title is on screen, and no script run is under way (the status widget shows while one is).
+# A new title is on screen (the server has started sending the page).
+SHOWN_JS = """(prev) => { const h = document.querySelector('[data-testid="stMain"] h1');
+    return !!(h && h.innerText.trim() && h.innerText.trim() !== prev); }"""
+# ... and no script run is under way (the status widget shows while one is).
 LOADED_JS = """(prev) => { const h = document.querySelector('[data-testid="stMain"] h1');
     return !!(h && h.innerText.trim() && h.innerText.trim() !== prev)
         && !document.querySelector('[data-testid="stStatusWidget"]'); }"""
@@ -120,6 +123,21 @@ class Sample:
     rss: int  # bytes
     threads: int
     cpu_s: float  # user + system CPU seconds so far
+    training_threads: int  # threads named rnnviz-train<id> (ui/worker.py names each run's thread so)
+
+
+TRAIN_THREAD_PREFIX = "rnnviz-train"  # ui.worker.OS_THREAD_PREFIX (not imported: that would import torch here)
+
+
+def training_threads(pid: int) -> int:
+    """Threads of `pid` whose OS name a training run gave them (threads they start inherit the name)."""
+    n = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            n += (task / "comm").read_text().startswith(TRAIN_THREAD_PREFIX)
+        except OSError:  # the thread ended while we looked
+            pass
+    return n
 
 
 def process_sample(pid: int) -> tuple[int, int, float]:
@@ -161,9 +179,10 @@ class Sampler(threading.Thread):
     def take(self) -> Sample | None:
         try:
             rss, threads, cpu = process_sample(self.pid)
+            training = training_threads(self.pid)
         except (OSError, KeyError, ValueError):  # the process is gone
             return None
-        s = Sample(time.monotonic() - self._t0, rss, threads, cpu)
+        s = Sample(time.monotonic() - self._t0, rss, threads, cpu, training)
         self.samples.append(s)
         return s
 
@@ -186,6 +205,7 @@ class Sampler(threading.Thread):
 class SessionResult:
     index: int
     page_times: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # page -> seconds per visit
+    shown_times: list[float] = dataclasses.field(default_factory=list)  # seconds until the new title showed
     ran: bool = False  # its run trained (the Step metric moved)
     queued: bool = False  # it was shown the queue message
     error: str = ""
@@ -198,6 +218,8 @@ async def _visit(page, result: SessionResult, name: str, how) -> None:
     prev = await page.evaluate(TITLE_JS)
     t0 = time.monotonic()
     await how()
+    await page.wait_for_function(SHOWN_JS, arg=prev, timeout=NAV_TIMEOUT_MS, polling=100)
+    result.shown_times.append(time.monotonic() - t0)
     await page.wait_for_function(LOADED_JS, arg=prev, timeout=NAV_TIMEOUT_MS, polling=100)
     result.page_times.setdefault(name, []).append(time.monotonic() - t0)
 
@@ -247,16 +269,19 @@ async def session(index: int, browser, url: str, start_gate: asyncio.Event, resu
 class LoadReport:
     sessions: int
     max_jobs: int
-    jobs_run: int
-    jobs_queued: int
+    jobs_run: int  # sessions whose run trained before one was stopped
+    jobs_queued: int  # sessions shown the queue message
     served: int  # sessions that got a run or a queue message
     page_times: list[float]
     per_page: dict[str, list[float]]
+    shown_times: list[float]
     baseline_rss: int
     peak_rss: int
     threads_before: int
     threads_peak: int
     threads_after: int
+    training_threads_peak: int  # run threads alive at once (running + queued: a queued run's thread waits)
+    training_threads_after: int
     cpu_after_close: float  # cores busy over the last seconds after the sessions closed
     workers_ended: bool
     queue_moved: bool | None  # a queued run started after a running one was stopped (None: nothing queued)
@@ -266,8 +291,9 @@ class LoadReport:
     wall_s: float
     series: list[Sample]
 
-    def percentile(self, q: float) -> float:
-        xs = sorted(self.page_times)
+    def percentile(self, q: float, times: list[float] | None = None) -> float:
+        """Nearest-rank percentile of the page times (or of ``times``)."""
+        xs = sorted(self.page_times if times is None else times)
         if not xs:
             return math.nan
         return xs[min(len(xs) - 1, max(0, math.ceil(q / 100 * len(xs)) - 1))]
@@ -284,23 +310,35 @@ class LoadReport:
             f"jobs run            {self.jobs_run}",
             f"jobs queued         {self.jobs_queued}",
             f"served              {self.served}/{self.sessions} sessions got a running job or a queue message",
+            f"queue moved on      {self.queue_moved} (a queued run started when a running one was stopped)",
             f"page time           p50 {self.percentile(50):.2f} s · p95 {self.percentile(95):.2f} s · "
             f"max {max(self.page_times, default=math.nan):.2f} s over {len(self.page_times)} page loads",
         ]
+        lines.append(f"  title shown after p50 {self.percentile(50, self.shown_times):.2f} s · "
+                     f"p95 {self.percentile(95, self.shown_times):.2f} s")
         for name, xs in self.per_page.items():
             lines.append(f"  {name:<17} median {statistics.median(xs):.2f} s · max {max(xs):.2f} s ({len(xs)})")
         lines += [
-            f"server memory       {self.baseline_rss / mb:.0f} MB before the sessions, peak {self.peak_rss / mb:.0f} MB",
+            f"peak memory         {self.peak_rss / mb:.0f} MB server RSS ({self.baseline_rss / mb:.0f} MB "
+            "before the sessions)",
             f"server threads      {self.threads_before} before, peak {self.threads_peak}, "
             f"{self.threads_after} after closing",
+            f"training threads    peak {self.training_threads_peak}, {self.training_threads_after} after closing",
             f"server CPU          {self.cpu_after_close:.2f} cores after closing",
-            f"queue moved on      {self.queue_moved}",
             f"workers ended       {self.workers_ended}",
             f"server alive        {self.server_alive}, tracebacks in its log: {self.tracebacks}",
             f"wall time           {self.wall_s:.0f} s",
         ]
         lines += [f"ERROR {e}" for e in self.errors]
         return "\n".join(lines)
+
+
+async def _note_states(results: list[SessionResult]) -> None:
+    for r in results:
+        if not r.error:
+            ran, queued = await _run_state(r.page)
+            r.ran |= ran
+            r.queued |= queued
 
 
 async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_s: float) -> dict:
@@ -331,26 +369,23 @@ async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_
         # Hold the sessions open; keep noting who trains and who waits.
         end = time.monotonic() + hold_s
         while time.monotonic() < end:
-            for r in results:
-                if not r.error:
-                    ran, queued = await _run_state(r.page)
-                    r.ran |= ran
-                    r.queued |= queued
+            await _note_states(results)
             await asyncio.sleep(1)
+        await _note_states(results)
+        out["jobs_run"] = sum(r.ran for r in results)
 
         # Stop one running run: a queued one must take its slot.
         out["queue_moved"] = None
-        training = [r for r in results if not r.error and (await _run_state(r.page))[0]]
-        waiting = [r for r in results if not r.error and (await _run_state(r.page))[1]]
+        states = [(r, await _run_state(r.page)) for r in results if not r.error]
+        training = [r for r, (ran, _) in states if ran]
+        waiting = [r for r, (ran, queued) in states if queued and not ran]
         if training and waiting:
             await training[0].page.locator(".st-key-train_stop button").first.click()
             out["queue_moved"] = False
             end = time.monotonic() + 60
             while time.monotonic() < end and not out["queue_moved"]:
                 for r in waiting:
-                    ran, _ = await _run_state(r.page)
-                    if ran:
-                        r.ran = True
+                    if (await _run_state(r.page))[0]:
                         out["queue_moved"] = True
                 await asyncio.sleep(1)
 
@@ -359,17 +394,17 @@ async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_
         await browser.close()
     out["results"] = results
 
-    # Closed tabs pause their runs at once (and stop them after the session TTL): every training thread ends.
+    # Closed tabs pause their runs at once (and stop them after the session TTL): every run's thread ends.
     end = time.monotonic() + settle_s
-    ended = False
-    while time.monotonic() < end:
+    while True:
         await asyncio.sleep(1)
-        if sampler.cpu_share(5) < 0.1 and sampler.samples[-1].threads <= out["threads_before"] + 2:
-            ended = True
+        last = sampler.samples[-1]
+        out["workers_ended"] = last.training_threads == 0 and sampler.cpu_share(5) < 0.1
+        if out["workers_ended"] or time.monotonic() > end:
             break
-    out["workers_ended"] = ended
     out["cpu_after_close"] = sampler.cpu_share(5)
     out["threads_after"] = sampler.samples[-1].threads
+    out["training_threads_after"] = sampler.samples[-1].training_threads
     return out
 
 
@@ -394,13 +429,14 @@ def run(sessions: int = 10, hold_s: float = 30.0, max_jobs: int = 2, settle_s: f
     samples = sampler.samples
     log = server.log()
     return LoadReport(
-        sessions=sessions, max_jobs=max_jobs,
-        jobs_run=sum(r.ran for r in results), jobs_queued=sum(r.queued for r in results),
+        sessions=sessions, max_jobs=max_jobs, jobs_run=out["jobs_run"], jobs_queued=sum(r.queued for r in results),
         served=sum(r.ran or r.queued for r in results),
         page_times=[x for xs in per_page.values() for x in xs], per_page=per_page,
+        shown_times=[x for r in results for x in r.shown_times],
         baseline_rss=out["baseline_rss"], peak_rss=max(s.rss for s in samples),
         threads_before=out["threads_before"], threads_peak=max(s.threads for s in samples),
-        threads_after=out["threads_after"], cpu_after_close=out["cpu_after_close"],
+        threads_after=out["threads_after"], training_threads_peak=max(s.training_threads for s in samples),
+        training_threads_after=out["training_threads_after"], cpu_after_close=out["cpu_after_close"],
         workers_ended=out["workers_ended"], queue_moved=out["queue_moved"], server_alive=alive,
         tracebacks=log.count("Traceback"), errors=[f"session {r.index}: {r.error}" for r in results if r.error],
         wall_s=time.monotonic() - t0, series=samples,
@@ -418,7 +454,8 @@ def main() -> int:
     report = run(args.sessions, args.hold, args.max_jobs)
     if args.series:
         for s in report.series:
-            print(f"  t={s.t:6.1f} s  rss={s.rss / 1024**2:7.1f} MB  threads={s.threads:3d}  cpu={s.cpu_s:8.1f} s")
+            print(f"  t={s.t:6.1f} s  rss={s.rss / 1024**2:7.1f} MB  threads={s.threads:3d}  "
+                  f"training={s.training_threads:2d}  cpu={s.cpu_s:8.1f} s")
     print(report.summary())
     return 0 if report.ok else 1
 

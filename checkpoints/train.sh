@@ -17,3 +17,7 @@ python -m rnnviz train "${common[@]}" --kind lstm --hidden 256 --layers 2 --drop
   --epochs 15 --keep-best --label "2-layer LSTM, 256 units" --out checkpoints/lstm-2layer.pt
 python -m rnnviz train "${common[@]}" --corpus raw --kind lstm --hidden 384 --optimizer adam --lr 0.004 --epochs 15 \
   --keep-best --label "LSTM on the raw book (case, punctuation, line breaks), 384 units" --out checkpoints/lstm-raw.pt
+# d2l 9.4's lesson (the Bidirectional page): a bidirectional LSTM reaches a perplexity near 1 by reading the answer
+# through its backward direction, and cannot write. Four epochs are enough to show it.
+python -m rnnviz train "${common[@]}" --kind lstm --hidden 128 --bidirectional --optimizer adam --lr 0.005 --epochs 4 \
+  --label "Bidirectional LSTM, 128 units (d2l 9.4: the wrong tool for generation)" --out checkpoints/bilstm.pt

@@ -2,17 +2,13 @@
 import streamlit as st
 
 import ui
+from rnnviz.i18n import t
 from ui import loaders, pages
 
 ui.ensure_app()
 
-st.title("🔁 rnnviz: recurrent neural networks, live")
-st.markdown(
-    "An interactive companion to the recurrent-network chapters of *Dive into Deep Learning* "
-    "([d2l.ai](https://d2l.ai)). Train a character-level RNN, GRU or LSTM on H. G. Wells' "
-    "*The Time Machine* in front of the class, watch its loss fall and its text improve, then look "
-    "inside: hidden states, gates and gradients."
-)
+st.title(t("home.title"))
+st.markdown(t("home.intro"))
 
 corpus = ui.current_corpus()
 book = loaders.corpus(corpus.kind if corpus is not None and corpus.kind in ("timemachine", "raw")
@@ -20,7 +16,7 @@ book = loaders.corpus(corpus.kind if corpus is not None and corpus.kind in ("tim
 if book.note:
     st.warning(book.note, icon="📴")
 
-st.markdown("**To start:** pick the text and the model in the sidebar, then follow the pages in order.")
+st.markdown(t("home.start"))
 
 specs = [p for p in pages.available() if p.file != "pages/home.py"]
 left, right = st.columns(2, gap="large")

@@ -9,13 +9,18 @@ argument of the nonlinearity, the result) and as a LaTeX string, in d2l's notati
     GRU      R_t, Z_t as above;  H̃_t = tanh(X_t W_xh + b_xh + R_t ⊙ (H_{t−1} W_hh + b_hh))   (PyTorch's form)
              H_t = Z_t ⊙ H_{t−1} + (1 − Z_t) ⊙ H̃_t
     RNN      H_t = φ(X_t W_xh + H_{t−1} W_hh + b_h)
+    minimal GRU      Z_t = σ(X_t W_xz + H_{t−1} W_hz + b_z),  H̃_t = tanh(X_t W_xh + H_{t−1} W_hh + b_h),
+                     H_t = Z_t ⊙ H_{t−1} + (1 − Z_t) ⊙ H̃_t
+    peephole LSTM    I_t = σ(X_t W_xi + H_{t−1} W_hi + w_ci ⊙ C_{t−1} + b_i) = σ(0.93 + 0.21 + 0.50 · (−0.30) + 0.13)
+                     F_t alike; C̃_t; C_t as the LSTM's; then O_t = σ(… + w_co ⊙ C_t + b_o), which needs the new C_t,
+                     and H_t = O_t ⊙ tanh(C_t)
     output   O_t = H_t W_hq + b_q  (the logit of the next character)  and  P(x_{t+1} | x_{≤t}) = softmax(O_t)
 
 Each number is entry j of a vector (for the output lines: entry c, the next character). The previous state, the
 input and the cell come from the trace (for layer > 0 the input X_t is the layer below's H_t; for a backward unit
 of a bidirectional layer the "previous" state is the one at t+1); the weights are read from the modules the same
 way :func:`rnnviz.inspect.trace` reads them (PyTorch's gate blocks i, f, g, o and r, z, n; the scratch RNN's
-W_xh, W_hh, b_h, W_hq, b_q). Arithmetic is float64, so every result agrees with the trace's float32 values to
+W_xh, W_hh, b_h, W_hq, b_q; the named weights of the cells of :mod:`rnnviz.cells`). Arithmetic is float64, so every result agrees with the trace's float32 values to
 about 1e-6; tests/test_equations.py recomputes each one from the state_dict with numpy.
 
 ``perplexity_definition(model, vocab, text)`` writes exp(−(1/n) Σ log P(x_t | x_<t)) with the model's own
@@ -30,9 +35,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import i18n  # i18n.t, the words: the name t is the step everywhere here
 from .data import Vocab
 from .generate import score
-from .inspect import Trace, _inputs, _recurrent
+from .inspect import MEMORY_CELL_KINDS, Trace, _inputs, _recurrent
 from .models import RNNScratch
 
 SIGMA = r"\sigma"
@@ -48,7 +54,8 @@ class Line:
     terms: list[tuple[str, float]]  # the labelled numbers substituted, in the order they are printed
     value: float  # the result
     inner: float | None = None  # the argument of σ / tanh / φ, when there is one
-    form: str = "affine"  # how it is written: affine, gru_candidate, cell, lstm_hidden, gru_hidden, logit, prob
+    form: str = "affine"  # how it is written: affine, peephole, gru_candidate, cell, lstm_hidden, gru_hidden, logit,
+    #                       prob
     latex: str = ""
 
 
@@ -123,13 +130,13 @@ def _output_weights(model: nn.Module) -> tuple[np.ndarray, np.ndarray]:
 def _check(model: nn.Module, tr: Trace, t: int, layer: int, unit: int) -> None:
     cfg = model.config
     if cfg.kind != tr.kind or cfg.num_layers != tr.num_layers or cfg.hidden_size != tr.hidden_size:
-        raise ValueError("this trace was not recorded with this model")
+        raise ValueError(i18n.t("equations.wrong_model"))
     if not 0 <= t < tr.num_steps:
-        raise ValueError(f"step {t} is outside the text (0..{tr.num_steps - 1})")
+        raise ValueError(i18n.t("equations.step_outside", t=t, last=tr.num_steps - 1))
     if not 0 <= layer < tr.num_layers:
-        raise ValueError(f"layer {layer} does not exist; this model has {tr.num_layers} layer(s)")
+        raise ValueError(i18n.t("equations.no_layer", layer=layer, n=tr.num_layers))
     if not 0 <= unit < tr.num_units:
-        raise ValueError(f"unit {unit} does not exist; this layer has {tr.num_units} units")
+        raise ValueError(i18n.t("equations.no_unit", unit=unit, n=tr.num_units))
 
 
 # ---------------------------------------------------------------- the step
@@ -145,11 +152,7 @@ def step_equations(model: nn.Module, tr: Trace, t: int, layer: int = 0, unit: in
     H = tr.hidden_size
     d, j = divmod(unit, H)
     reverse = d == 1
-    w = weights(layer)[d]
-    w_ih, w_hh, b_ih, b_hh = _np(w.w_ih), _np(w.w_hh), _np(w.b_ih), _np(w.b_hh)
-    gates = {"lstm": 4, "gru": 3}.get(kind, 1)
-    b_ih = b_ih if b_ih is not None else np.zeros(gates * H)
-    b_hh = b_hh if b_hh is not None else np.zeros(gates * H)
+    w = weights(layer)[d]  # _Weights in PyTorch's layout, or a cell of rnnviz.cells with named weights
 
     if layer == 0:
         x = _np(_inputs(model, tr.ids[t:t + 1].to(next(model.parameters()).device))[0])
@@ -162,9 +165,17 @@ def step_equations(model: nn.Module, tr: Trace, t: int, layer: int = 0, unit: in
     prev = "t+1" if reverse else "t-1"
 
     def contrib(block: int) -> tuple[float, float, float, float]:
-        """(X_t W_x·, H_prev W_h·, b_x·, b_h·) for gate block ``block`` of unit j."""
+        """(X_t W_x·, H_prev W_h·, b_x·, b_h·) for PyTorch's gate block ``block`` of unit j."""
         row = block * H + j
-        return float(w_ih[row] @ x), float(w_hh[row] @ h_prev), float(b_ih[row]), float(b_hh[row])
+
+        def bias(b):
+            return float(b[row]) if b is not None else 0.0
+        return float(_np(w.w_ih[row]) @ x), float(_np(w.w_hh[row]) @ h_prev), bias(w.b_ih), bias(w.b_hh)
+
+    def named(g: str) -> tuple[float, float, float]:
+        """(X_t W_xg, H_prev W_hg, b_g) for unit j of a cell with named weights (g: 'z', 'h', 'i', 'f', 'o', 'c')."""
+        W_x, W_h, b = getattr(w, f"W_x{g}"), getattr(w, f"W_h{g}"), getattr(w, f"b_{g}")
+        return float(x @ _np(W_x[:, j])), float(h_prev @ _np(W_h[:, j])), float(b[j])
 
     ch = tr.tokens[t]
     nxt = tr.tokens[t + 1] if t + 1 < tr.num_steps else None
@@ -180,7 +191,39 @@ def step_equations(model: nn.Module, tr: Trace, t: int, layer: int = 0, unit: in
         lines.append(Line(name, sym, rf"{fn_tex}(X_t W_{{x{sub}}} + H_{{{prev}}} W_{{h{sub}}} + b_{{{sub}}})",
                           [(f"X_t W_x{sub}", xw), (f"H_{prev} W_h{sub}", hw), (f"b_{sub}", b)], value, inner))
 
-    if kind == "lstm":
+    def peephole_line(name, sym, g, c_name, c_value):
+        """σ(X_t W_xg + H_prev W_hg + w_cg ⊙ C + b_g): the gate looks at the cell C (C_{t-1}, or C_t for O_t)."""
+        xw, hw, b = named(g)
+        w_c = float(getattr(w, f"w_c{g}")[j])
+        inner = xw + hw + w_c * c_value + b
+        c_tex = "C_t" if c_name == "C_t" else f"C_{{{prev}}}"
+        lines.append(Line(name, sym, rf"{SIGMA}(X_t W_{{x{g}}} + H_{{{prev}}} W_{{h{g}}} + w_{{c{g}}} \odot {c_tex} + "
+                                     rf"b_{{{g}}})",
+                          [(f"X_t W_x{g}", xw), (f"H_{prev} W_h{g}", hw), (f"w_c{g}", w_c), (c_name, c_value),
+                           (f"b_{g}", b)], _sigmoid(inner), inner, "peephole"))
+
+    if kind == "lstm-peephole":
+        c_prev = float(tr.cell[layer, prev_t, cols][j]) if has_prev else 0.0
+        peephole_line("input", "I_t", "i", f"C_{prev}", c_prev)
+        peephole_line("forget", "F_t", "f", f"C_{prev}", c_prev)
+        affine_line("candidate", r"\tilde{C}_t", "c", "tanh", r"\tanh", named("c"))
+        i, f, g = (eq.line(n).value for n in ("input", "forget", "candidate"))
+        c = f * c_prev + i * g
+        lines.append(Line("cell", "C_t", rf"F_t \odot C_{{{prev}}} + I_t \odot \tilde{{C}}_t",
+                          [("F_t", f), (f"C_{prev}", c_prev), ("I_t", i), ("C~_t", g)], c, form="cell"))
+        peephole_line("output", "O_t", "o", "C_t", c)  # after the cell: the output gate looks at the new C_t
+        o = eq.line("output").value
+        lines.append(Line("hidden", "H_t", r"O_t \odot \tanh(C_t)", [("O_t", o), ("tanh(C_t)", math.tanh(c))],
+                          o * math.tanh(c), c, "lstm_hidden"))
+    elif kind == "gru-min":
+        affine_line("update", "Z_t", "z", "sigma", SIGMA, named("z"))
+        affine_line("candidate", r"\tilde{H}_t", "h", "tanh", r"\tanh", named("h"))
+        z, n = eq.line("update").value, eq.line("candidate").value
+        hp = float(h_prev[j])
+        lines.append(Line("hidden", "H_t", rf"Z_t \odot H_{{{prev}}} + (1 - Z_t) \odot \tilde{{H}}_t",
+                          [("Z_t", z), (f"H_{prev}", hp), ("1 - Z_t", 1 - z), ("H~_t", n)], z * hp + (1 - z) * n,
+                          form="gru_hidden"))
+    elif kind == "lstm":
         for block, (name, sym, sub, fn) in enumerate((("input", "I_t", "i", "sigma"), ("forget", "F_t", "f", "sigma"),
                                                       ("candidate", r"\tilde{C}_t", "c", "tanh"),
                                                       ("output", "O_t", "o", "sigma"))):
@@ -269,6 +312,11 @@ def _latex(eq: StepEquations, digits: int) -> None:
             fn = ln.formula.split("(")[0]
             ln.latex = (rf"{ln.symbol} = {ln.formula} = {fn}({_sum(v, digits)}) = {fn}({fmt(ln.inner, digits)}) "
                         rf"= {res}")
+        elif ln.form == "peephole":
+            xw, hw, w_c, c, b = v
+            sums = (f"{_sum([xw, hw], digits)} {'-' if w_c < 0 else '+'} {fmt(abs(w_c), digits)} \\cdot "
+                    f"{_paren(c, digits)} {'-' if b < 0 else '+'} {fmt(abs(b), digits)}")
+            ln.latex = rf"{ln.symbol} = {ln.formula} = {SIGMA}({sums}) = {SIGMA}({fmt(ln.inner, digits)}) = {res}"
         elif ln.form == "gru_candidate":
             a, r, b = v
             ln.latex = (rf"{ln.symbol} = {ln.formula} = \tanh({fmt(a, digits)} + {fmt(r, digits)} \cdot "
@@ -290,8 +338,9 @@ def _latex(eq: StepEquations, digits: int) -> None:
             ln.symbol = rf"o_{{{c}}}"
             ln.formula = rf"H_t W_{{hq}}[:, {c}] + b_q[{c}]"
             if len(v) == 3:  # the chosen unit's share, the other units', the bias
-                share = rf"\underbrace{{{fmt(v[0], digits)}}}_{{\text{{unit {eq.unit}}}}}"
-                rest = rf"\underbrace{{{fmt(abs(v[1]), digits)}}}_{{\text{{other units}}}}"
+                unit, others = i18n.t("equations.brace_unit", unit=eq.unit), i18n.t("equations.brace_others")
+                share = rf"\underbrace{{{fmt(v[0], digits)}}}_{{\text{{{unit}}}}}"
+                rest = rf"\underbrace{{{fmt(abs(v[1]), digits)}}}_{{\text{{{others}}}}}"
                 sums = f"{share} {'-' if v[1] < 0 else '+'} {rest} {'-' if v[2] < 0 else '+'} {fmt(abs(v[2]), digits)}"
             else:
                 sums = _sum(v, digits)
@@ -311,26 +360,28 @@ def _latex(eq: StepEquations, digits: int) -> None:
 def _notes(model: nn.Module, tr: Trace, eq: StepEquations, layer: int, has_prev: bool, reverse: bool) -> None:
     prev = "H_{t+1}" if reverse else "H_{t−1}"
     j = eq.unit % tr.hidden_size
-    eq.notes.append(f"Every number is entry {j} of its vector (unit {tr.unit_label(eq.unit)}): X_t W_xi stands for "
-                    f"(X_t W_xi)_{j}, one row of the weight matrix times the whole input.")
+    eq.notes.append(i18n.t("equations.note_entry", j=j, label=tr.unit_label(eq.unit)))
     if layer == 0 and model.config.embedding_dim == 0:
-        eq.notes.append(f"X_t is the one-hot row of “{_shown(eq.char)}”, so X_t W_x· is just that character's "
-                        "row of W_x·.")
+        eq.notes.append(i18n.t("equations.note_one_hot", ch=_shown(eq.char)))
     elif layer > 0:
-        eq.notes.append(f"In layer {layer + 1}, X_t is the layer below's H_t.")
+        eq.notes.append(i18n.t("equations.note_layer", n=layer + 1))
     if not has_prev:
-        eq.notes.append(f"{prev} = 0{' and C = 0' if eq.kind == 'lstm' else ''}: the model reads from a zero state.")
+        eq.notes.append(i18n.t("equations.note_zero_cell" if eq.kind in MEMORY_CELL_KINDS else "equations.note_zero",
+                            prev=prev))
     if reverse:
-        eq.notes.append("This unit reads right to left: its previous state is the one at t+1.")
+        eq.notes.append(i18n.t("equations.note_reverse"))
     if eq.kind == "gru":
-        eq.notes.append("PyTorch multiplies by R_t after H_{t−1} W_hh (d2l multiplies before); "
-                        "H_t = Z_t ⊙ H_{t−1} + (1 − Z_t) ⊙ H̃_t is the same in both.")
+        eq.notes.append(i18n.t("equations.note_gru", prev="H_{t−1}"))
+    if eq.kind == "gru-min":
+        eq.notes.append(i18n.t("equations.note_gru_min"))
+    if eq.kind == "lstm-peephole":
+        eq.notes.append(i18n.t("equations.note_peephole", c_prev="C_{t−1}"))
     if eq.kind in ("lstm", "gru", "rnn"):
-        eq.notes.append("PyTorch keeps two biases, b_x· and b_h·; each b above is their sum.")
+        eq.notes.append(i18n.t("equations.note_biases"))
     if any(ln.name == "logit" for ln in eq.lines):
-        what = (f"the next character, “{_shown(eq.target)}”" if eq.next_char is not None
-                else f"“{_shown(eq.target)}”, the likeliest next character (the text ends here)")
-        eq.notes.append(f"The output layer reads the top layer's whole H_t; the last two lines are for {what}.")
+        what = (i18n.t("equations.next_char", ch=_shown(eq.target)) if eq.next_char is not None
+                else i18n.t("equations.likeliest", ch=_shown(eq.target)))
+        eq.notes.append(i18n.t("equations.note_output", what=what))
 
 
 # ---------------------------------------------------------------- perplexity
@@ -353,16 +404,15 @@ def perplexity_latex(mean_nll: float, n: int | None = None, digits: int = 2) -> 
     except OverflowError:
         ppl = math.inf
     n_tex = f"n = {n:,}".replace(",", "{,}") if n is not None else None
-    general = r"\text{perplexity} = \exp\!\Big(-\frac{1}{n}\sum_{t=1}^{n} \log P(x_t \mid x_{<t})\Big)"
+    general = (rf"\text{{{i18n.t('equations.perplexity')}}} = "
+               r"\exp\!\Big(-\frac{1}{n}\sum_{t=1}^{n} \log P(x_t \mid x_{<t})\Big)")
     tail = rf" = \exp({fmt(mean_nll, 3)}) = {fmt(ppl, digits)}"
     return general + tail + (rf"\quad ({n_tex})" if n_tex else "")
 
 
 def perplexity_reminders(vocab_size: int) -> list[str]:
-    return ["1 is perfect: the model gives every next character probability 1.",
-            f"{vocab_size} (the vocabulary size) is the uniform baseline: a model that knows nothing and spreads "
-            "its probability evenly.",
-            "∞ is the worst: some character that did occur got probability 0."]
+    return [i18n.t("equations.reminder_perfect"), i18n.t("equations.reminder_uniform", vocab_size=vocab_size),
+            i18n.t("equations.reminder_worst")]
 
 
 def perplexity_definition(model: nn.Module, vocab: Vocab, text: str, digits: int = 2) -> PerplexityDefinition:

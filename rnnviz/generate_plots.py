@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .generate import Generation, Score
+from .i18n import t
 from .sequence_plots import COLORS, FONT, _layout
 
 SHOWN = {" ": "␣", "\n": "⏎", "\t": "⇥", "<unk>": "�"}
@@ -26,7 +27,7 @@ def _top_text(gen: Generation, i: int) -> str:
     rows = [f"{'▶' if ch == step.chosen else ' '} {shown(ch):<2} {p:6.1%}" for ch, p in step.top]
     if step.chosen not in [ch for ch, _ in step.top]:
         rows.append(f"▶ {shown(step.chosen):<2} {step.prob:6.1%}")
-    return f"character {i + 1}: {shown(step.chosen)} ({step.prob:.1%})\n" + "\n".join(rows)
+    return t("generate_plots.tooltip", n=i + 1, ch=shown(step.chosen), p=step.prob) + "\n" + "\n".join(rows)
 
 
 def confidence_color(p: float) -> str:
@@ -48,22 +49,23 @@ TEXT_CSS = ("font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size
 
 def generation_html(gen: Generation, max_prefix: int = 200) -> str:
     """The prefix in grey, then every generated character on a background coloured by the probability the model
-    gave it; hovering a character shows the five candidates of that step (the ``title`` tooltip)."""
+    gave it; hovering a character shows the five candidates of that step (the ``title`` tooltip). The text is data:
+    it carries the class ``rnnviz-data`` (no interface words in it but the tooltips)."""
     prefix = gen.prefix if len(gen.prefix) <= max_prefix else "…" + gen.prefix[-max_prefix:]
     parts = [f'<span style="color:#6b7280">{html.escape(prefix)}</span>']
     for i, step in enumerate(gen.steps):
         ch = "⏎\n" if step.chosen == "\n" else ("�" if step.chosen == "<unk>" else step.chosen)
         parts.append(f'<span title="{html.escape(_top_text(gen, i), quote=True)}" '
                      f'style="background:{confidence_color(step.prob)};border-radius:3px">{html.escape(ch)}</span>')
-    return f'<div class="rnnviz-generated" style="{TEXT_CSS}">{"".join(parts)}</div>'
+    return f'<div class="rnnviz-generated rnnviz-data" style="{TEXT_CSS}">{"".join(parts)}</div>'
 
 
 def legend_html() -> str:
     """A one-line key to :func:`generation_html`'s colours."""
     cells = "".join(f'<span style="background:{confidence_color(p)};padding:0 0.45rem;border-radius:3px">'
                     f'{p:.0%}</span> ' for p in (0.05, 0.25, 0.5, 0.75, 0.95))
-    return (f'<div style="font-size:1rem;color:#444">Probability the model gave each character it wrote: {cells}'
-            "(grey: the prefix you typed)</div>")
+    return (f'<div style="font-size:1rem;color:#444">{html.escape(t("generate_plots.legend"))} {cells}'
+            f'{html.escape(t("generate_plots.legend_prefix"))}</div>')
 
 
 def distribution_figure(gen: Generation, i: int, label: str = "") -> go.Figure:
@@ -77,8 +79,9 @@ def distribution_figure(gen: Generation, i: int, label: str = "") -> go.Figure:
                            text=[f"{p:.1%}" for p in probs], textposition="outside",
                            textfont=dict(size=FONT), hovertemplate="%{y}: %{x:.2%}<extra></extra>"))
     after = context.replace(chr(10), "⏎")[-16:]
-    _layout(fig, f"Character {i + 1}: the five most likely", "probability of the next character", "",
-            subtitle=f"{label + ', ' if label else ''}after “…{after}”")
+    subtitle = (t("generate_plots.dist_subtitle_label", label=label, after=after) if label
+                else t("generate_plots.dist_subtitle", after=after))
+    _layout(fig, t("generate_plots.dist_title", n=i + 1), t("generate_plots.dist_x"), "", subtitle=subtitle)
     fig.update_xaxes(range=[0, min(1.0, max(probs) * 1.3 + 0.05)], tickformat=".0%")
     fig.update_yaxes(type="category", tickfont=dict(size=FONT + 4, family="monospace"))
     fig.update_layout(height=380, hovermode="closest", showlegend=False, margin=dict(t=100, l=90, r=30, b=70))
@@ -99,11 +102,10 @@ def score_figure(scores: list[Score], title: str = "") -> go.Figure:
         fig.add_trace(go.Scatter(
             x=np.arange(2, len(sc.text) + 1), y=ys, mode="lines+markers+text", text=marks, customdata=chars,
             textposition="bottom center", textfont=dict(size=FONT + 2, color=color),
-            name=f"“{sc.text}”: log-likelihood {sc.log_likelihood:.2f}", line=dict(color=color, width=3 + 2 * (j == 0)),
-            opacity=1.0 if j == 0 else 0.9, marker=dict(size=9),
-            hovertemplate="character %{x} '%{customdata}': log P = %{y:.3f}<extra></extra>"))
-    _layout(fig, title or "log P(character | everything before it), character by character",
-            "the characters of the first sentence (others written where they differ)", "log P (nats; 0 = certain)")
+            name=t("generate_plots.score_trace", text=sc.text, ll=sc.log_likelihood),
+            line=dict(color=color, width=3 + 2 * (j == 0)), opacity=1.0 if j == 0 else 0.9, marker=dict(size=9),
+            hovertemplate=t("generate_plots.score_hover") + "<extra></extra>"))
+    _layout(fig, title or t("generate_plots.score_title"), t("generate_plots.score_x"), t("generate_plots.score_y"))
     fig.update_xaxes(tickvals=np.arange(1, len(first) + 1), ticktext=[shown(ch) for ch in first],
                      tickfont=dict(size=FONT, family="monospace"), tickangle=0)
     fig.update_layout(hovermode="closest", legend=dict(orientation="v"), height=500 + 32 * len(scores),

@@ -6,10 +6,11 @@ A :class:`Trace` holds detached CPU float32 tensors for one text read from a zer
 field                 shape               meaning
 ====================  ==================  ===============================================================
 ``hidden``            (L, T, U)           H_t of every layer after reading character t
-``cell``              (L, T, U) or None   the LSTM's memory C_t; None for the other kinds
-``gates[name]``       (L, T, U)           LSTM: ``input`` I_t, ``forget`` F_t, ``output`` O_t (σ, 0..1),
-                                          ``candidate`` C̃_t (tanh, -1..1); GRU: ``reset`` R_t, ``update``
-                                          Z_t (σ), ``candidate`` H̃_t (tanh); scratch RNN and nn.RNN:
+``cell``              (L, T, U) or None   the memory C_t of an LSTM or peephole LSTM; None for the other kinds
+``gates[name]``       (L, T, U)           LSTM and peephole LSTM: ``input`` I_t, ``forget`` F_t, ``output``
+                                          O_t (σ, 0..1), ``candidate`` C̃_t (tanh, -1..1); GRU: ``reset`` R_t,
+                                          ``update`` Z_t (σ), ``candidate`` H̃_t (tanh); minimal GRU:
+                                          ``update`` Z_t, ``candidate`` H̃_t; scratch RNN and nn.RNN:
                                           ``preactivation`` X_t W_xh + H_{t-1} W_hh + b before φ
 ``probs``             (T, V)              P(next character | text[:t+1]) after each character
 ``ids``               (T,)                the vocabulary index fed at each step (unknowns → ``<unk>``)
@@ -28,6 +29,10 @@ How it is computed, so that it costs about as much as one forward pass rather th
 2. knowing every H_{t-1}, all gates for all steps are two matmuls plus elementwise σ/tanh;
 3. what is left, the LSTM's C_t = F_t ⊙ C_{t-1} + I_t ⊙ C̃_t, is elementwise: a float64 loop, ~1 µs a step.
 
+The cell variants of :mod:`rnnviz.cells` have no fused kernel: step 1 runs the cells' own forward, one layer at a
+time; step 2 reads their named weights (W_xz, W_hz, b_z …). The peephole LSTM's input and forget gates look at
+C_{t-1}, so for it step 3 computes I_t, F_t, C_t and O_t (which looks at C_t) together in the elementwise loop.
+
 tests/test_inspect.py checks it against the modules' own outputs, H and C of every layer, to 1e-5. Dropout is
 never applied: a trace always describes the model in evaluation mode.
 """
@@ -43,8 +48,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from .data import Vocab
+from .cells import CELL_KINDS, StackedCells
 from .generate import unknown_chars
-from .models import RNNLM, RNNScratch
+from .models import RNNLM, CellLM, RNNScratch
 
 MAX_TRACE_CHARS = 10_000
 MAX_TRACE_VALUES = 60_000_000  # floats recorded in one trace (240 MB): keeps a large model on a long text in check
@@ -54,7 +60,10 @@ GATE_NAMES = {
     "gru": ("reset", "update", "candidate"),
     "rnn": ("preactivation",),
     "scratch": ("preactivation",),
+    "gru-min": ("update", "candidate"),
+    "lstm-peephole": ("input", "forget", "output", "candidate"),
 }
+MEMORY_CELL_KINDS = ("lstm", "lstm-peephole")  # kinds with a cell C_t beside H_t
 ORDERS = ("index", "variance", "mean", "saturation")
 
 
@@ -62,13 +71,13 @@ ORDERS = ("index", "variance", "mean", "saturation")
 class Trace:
     """Everything one text does inside a recurrent language model; the module docstring lists the shapes."""
 
-    kind: str  # 'lstm' | 'gru' | 'rnn' | 'scratch'
+    kind: str  # 'lstm' | 'gru' | 'rnn' | 'scratch' | 'gru-min' | 'lstm-peephole'
     text: str
     tokens: list[str]  # the T characters
     ids: torch.Tensor  # (T,) long
     unknown: list[tuple[int, str]]  # (position, char) not in the vocabulary, fed as <unk>
     hidden: torch.Tensor  # (L, T, U)
-    cell: torch.Tensor | None  # (L, T, U) for an LSTM
+    cell: torch.Tensor | None  # (L, T, U) for an LSTM or peephole LSTM
     gates: dict[str, torch.Tensor]  # name -> (L, T, U)
     probs: torch.Tensor  # (T, V)
     vocab_tokens: list[str]  # (V,) index -> token, so probs can be read without the Vocab
@@ -297,14 +306,73 @@ def _gates(kind: str, w: _Weights, x: torch.Tensor, h: torch.Tensor, reverse: bo
     return {"preactivation": xw + hw}, None
 
 
+def _sigma(x: np.ndarray) -> np.ndarray:
+    """σ(x) = (1 + tanh(x/2)) / 2: no overflow for large |x|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _peephole_states(a_i: torch.Tensor, a_f: torch.Tensor, a_o: torch.Tensor, candidate: torch.Tensor,
+                     w_ci: torch.Tensor, w_cf: torch.Tensor, w_co: torch.Tensor):
+    """The peephole LSTM's I_t, F_t, C_t, O_t for every t from C_0 = 0, given the parts of the gates that do not
+    look at the cell (a_g = X_t W_xg + H_{t-1} W_hg + b_g, all (T, H)) and C̃_t (T, H).
+
+    I_t = σ(a_i + w_ci ⊙ C_{t-1}), F_t = σ(a_f + w_cf ⊙ C_{t-1}), C_t = F_t ⊙ C_{t-1} + I_t ⊙ C̃_t,
+    O_t = σ(a_o + w_co ⊙ C_t): elementwise once H_{t-1} is known, a float64 numpy loop like :func:`_cell_states`.
+    """
+    ai, af, ao, g = (v.detach().double().cpu().numpy() for v in (a_i, a_f, a_o, candidate))
+    wi, wf, wo = (v.detach().double().cpu().numpy() for v in (w_ci, w_cf, w_co))
+    i, f, o, c = (np.empty_like(g) for _ in range(4))
+    prev = np.zeros(g.shape[1])
+    for t in range(len(g)):
+        i[t] = _sigma(ai[t] + wi * prev)
+        f[t] = _sigma(af[t] + wf * prev)
+        prev = f[t] * prev + i[t] * g[t]
+        c[t] = prev
+        o[t] = _sigma(ao[t] + wo * prev)
+    return tuple(torch.from_numpy(v).to(candidate) for v in (i, f, o, c))
+
+
+def _cell_gates(kind: str, cell: nn.Module, x: torch.Tensor, h: torch.Tensor, reverse: bool):
+    """The gates of one direction of a :mod:`rnnviz.cells` variant, read from the cell's named weights, from its
+    input x (T, in) and its outputs h (T, H). Returns (gates: name → (T, H), cell (T, H) or None)."""
+    zero = torch.zeros_like(h[:1])
+    h_prev = torch.cat([h[1:], zero]) if reverse else torch.cat([zero, h[:-1]])  # H_{t-1}: (T, H)
+    if kind == "gru-min":
+        update = torch.sigmoid(torch.addmm(cell.b_z, x, cell.W_xz) + h_prev @ cell.W_hz)  # Z_t
+        candidate = torch.tanh(torch.addmm(cell.b_h, x, cell.W_xh) + h_prev @ cell.W_hh)  # H̃_t
+        return {"update": update, "candidate": candidate}, None
+    a = {g: torch.addmm(getattr(cell, f"b_{g}"), x, getattr(cell, f"W_x{g}")) + h_prev @ getattr(cell, f"W_h{g}")
+         for g in "ifoc"}  # (T, H) each: everything but the peepholes
+    candidate = torch.tanh(a["c"])  # C̃_t
+    parts = (a["i"], a["f"], a["o"], candidate)
+    if reverse:  # the backward cell reads right to left: run the loop over the flipped steps
+        parts = tuple(v.flip(0) for v in parts)
+    i, f, o, c = _peephole_states(*parts, cell.w_ci, cell.w_cf, cell.w_co)
+    if reverse:
+        i, f, o, c = (v.flip(0) for v in (i, f, o, c))
+    return {"input": i, "forget": f, "output": o, "candidate": candidate}, c
+
+
 # ---------------------------------------------------------------- the whole model
 
 
-def _recurrent(model: nn.Module) -> tuple[str, str, int, Callable[[int], list[_Weights]]]:
-    """(kind, nonlinearity, layers, weights(layer) -> list[_Weights]) for a model or a bare nn.RNNBase."""
+def _cell_stack(model: nn.Module) -> StackedCells | None:
+    """The :class:`~rnnviz.cells.StackedCells` of a cell-variant model (or the stack itself), else None."""
+    if isinstance(model, CellLM):
+        return model.rnn
+    return model if isinstance(model, StackedCells) else None
+
+
+def _recurrent(model: nn.Module) -> tuple[str, str, int, Callable[[int], list]]:
+    """(kind, nonlinearity, layers, weights(layer)) for a model, a bare nn.RNNBase or a StackedCells.
+    ``weights(layer)`` lists one entry per direction: a :class:`_Weights`, or for the cell variants the cell
+    module itself (its weights are named, W_xz, W_hi …)."""
     if isinstance(model, RNNScratch):
         cfg = model.config
         return "scratch", cfg.nonlinearity, cfg.num_layers, lambda layer: _scratch_weights(model, layer)
+    stack = _cell_stack(model)
+    if stack is not None:
+        return stack.kind, "tanh", stack.num_layers, stack.layer_cells
     rnn = model.rnn if isinstance(model, RNNLM) else model
     if not isinstance(rnn, nn.RNNBase):
         raise TypeError(f"cannot trace a {type(model).__name__}; expected an rnnviz model or nn.RNN/GRU/LSTM")
@@ -315,24 +383,30 @@ def _recurrent(model: nn.Module) -> tuple[str, str, int, Callable[[int], list[_W
 
 def trace_layers(module: nn.Module, x: torch.Tensor, gates: bool = True) -> tuple[
         list[torch.Tensor], list[torch.Tensor | None], list[dict[str, torch.Tensor]]]:
-    """Run ``x`` (T, in) through the recurrent layers of ``module`` (an rnnviz model or a bare
-    nn.RNN/GRU/LSTM, with or without bias, possibly bidirectional) from a zero state.
+    """Run ``x`` (T, in) through the recurrent layers of ``module`` (an rnnviz model, a bare nn.RNN/GRU/LSTM
+    with or without bias, or a :class:`~rnnviz.cells.StackedCells`, possibly bidirectional) from a zero state.
 
     Returns per layer: hidden (T, D·H), cell (T, D·H) or None, gates name → (T, D·H); with
     ``gates=False`` only the hidden states are computed (the other two lists are empty). Hidden states and
-    gates are differentiable with respect to ``x`` when called with grad enabled; the cell is not.
+    gates are differentiable with respect to ``x`` when called with grad enabled; the cell is not, nor are the
+    peephole LSTM's gates (they come out of the elementwise loop with the cell).
     """
     kind, nonlinearity, layers, weights = _recurrent(module)
     kind = "rnn" if kind == "scratch" else kind  # the scratch formula is nn.RNN's with b_hh = 0
+    stack = _cell_stack(module)
     hidden, cells, layer_gates = [], [], []
     for layer in range(layers):
         ws = weights(layer)
-        h = _fused_layer(kind, nonlinearity, ws, x)  # (T, D·H)
+        if stack is not None:  # the cells' own forward, one layer at a time, batch of 1
+            h = stack.run_layer(layer, x[:, None])[0][:, 0]  # (T, D·H)
+        else:
+            h = _fused_layer(kind, nonlinearity, ws, x)  # (T, D·H)
         hidden.append(h)
         if gates:
-            per_dir = [_gates(kind, w, x, h_d, reverse=d == 1)
+            gates_of = _cell_gates if stack is not None else _gates
+            per_dir = [gates_of(kind, w, x, h_d, reverse=d == 1)
                        for d, (w, h_d) in enumerate(zip(ws, h.chunk(len(ws), dim=1)))]
-            cells.append(torch.cat([c for _, c in per_dir], dim=1) if kind == "lstm" else None)
+            cells.append(torch.cat([c for _, c in per_dir], dim=1) if kind in MEMORY_CELL_KINDS else None)
             layer_gates.append({name: torch.cat([g[name] for g, _ in per_dir], dim=1) for name in per_dir[0][0]})
         x = h
     return hidden, cells, layer_gates
@@ -354,7 +428,7 @@ def _logits(model: nn.Module, h_last: torch.Tensor) -> torch.Tensor:
 
 def _encode(model: nn.Module, vocab: Vocab, text: str) -> torch.Tensor:
     """``text`` as (T,) indices on the model's device, after refusing what cannot or should not be traced."""
-    if not isinstance(model, (RNNLM, RNNScratch)):
+    if not isinstance(model, (RNNLM, RNNScratch, CellLM)):
         raise TypeError(f"cannot trace a {type(model).__name__}; expected an rnnviz language model")
     if not text:
         raise ValueError("there is no text to trace")
@@ -363,7 +437,7 @@ def _encode(model: nn.Module, vocab: Vocab, text: str) -> torch.Tensor:
     cfg = model.config
     if len(vocab) != cfg.vocab_size:
         raise ValueError(f"the vocabulary has {len(vocab)} tokens but the model expects {cfg.vocab_size}")
-    quantities = 1 + len(GATE_NAMES[cfg.kind]) + (cfg.kind == "lstm")
+    quantities = 1 + len(GATE_NAMES[cfg.kind]) + (cfg.kind in MEMORY_CELL_KINDS)
     n_values = len(text) * cfg.num_layers * cfg.directions * cfg.hidden_size * quantities
     if n_values > MAX_TRACE_VALUES:
         most = MAX_TRACE_VALUES // (n_values // len(text))
@@ -388,7 +462,7 @@ def trace(model: nn.Module, vocab: Vocab, text: str) -> Trace:
 
     return Trace(
         kind=cfg.kind, text=text, tokens=list(text), ids=ids.cpu(), unknown=unknown_chars(vocab, text),
-        hidden=stack(hidden), cell=stack(cells) if cfg.kind == "lstm" else None,
+        hidden=stack(hidden), cell=stack(cells) if cfg.kind in MEMORY_CELL_KINDS else None,
         gates={name: stack([g[name] for g in gates]) for name in gates[0]},
         probs=probs.detach().cpu(), vocab_tokens=list(vocab.idx_to_token),
         layer_names=[f"layer {i + 1}" for i in range(cfg.num_layers)],
@@ -418,5 +492,5 @@ def input_gradients(model: nn.Module, vocab: Vocab, text: str, target_pos: int =
     return grad.norm(dim=1).detach().float().cpu()
 
 
-__all__ = ["Trace", "trace", "trace_layers", "input_gradients", "GATE_NAMES", "ORDERS", "MAX_TRACE_CHARS",
-           "MAX_TRACE_VALUES", "SIGMOID_GATES"]
+__all__ = ["Trace", "trace", "trace_layers", "input_gradients", "GATE_NAMES", "MEMORY_CELL_KINDS", "ORDERS",
+           "MAX_TRACE_CHARS", "MAX_TRACE_VALUES", "SIGMOID_GATES"]

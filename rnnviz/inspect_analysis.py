@@ -25,7 +25,7 @@ import torch
 
 from . import inspect as _inspect
 from .data import Vocab
-from .inspect import GATE_NAMES, Trace
+from .inspect import GATE_NAMES, MEMORY_CELL_KINDS, Trace
 from .models import ModelConfig
 
 # ---------------------------------------------------------------- limits and texts
@@ -33,7 +33,7 @@ from .models import ModelConfig
 
 def traceable_chars(config: ModelConfig) -> int:
     """The longest text :func:`rnnviz.inspect.trace` accepts for a model with this config."""
-    quantities = 1 + len(GATE_NAMES[config.kind]) + (config.kind == "lstm")
+    quantities = 1 + len(GATE_NAMES[config.kind]) + (config.kind in MEMORY_CELL_KINDS)
     per_char = config.num_layers * config.directions * config.hidden_size * quantities
     return max(1, min(_inspect.MAX_TRACE_CHARS, _inspect.MAX_TRACE_VALUES // per_char))
 
@@ -365,7 +365,7 @@ def saturation_fractions(trace: Trace, name: str, layer: int, margin: float = 0.
 # ---------------------------------------------------------------- how long memory lasts
 
 
-MEMORY_GATES = {"lstm": "forget", "gru": "update"}
+MEMORY_GATES = {"lstm": "forget", "gru": "update", "lstm-peephole": "forget", "gru-min": "update"}
 
 
 def memory_gate(trace: Trace) -> str:

@@ -1,5 +1,6 @@
 """Figures and HTML for :mod:`rnnviz.inspect_analysis`: select-and-match, the PCA trajectory, the saturation
-scatter and the forget-gate memory. Pure functions, in the style of :mod:`rnnviz.inspect_plots`."""
+scatter and the forget-gate memory. Pure functions, in the style of :mod:`rnnviz.inspect_plots`; every word comes
+from the catalogue (``rnnviz/locales/*/inspect_analysis_plots.toml``)."""
 from __future__ import annotations
 
 import html
@@ -9,11 +10,12 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from .i18n import t
 from .inspect import Trace
 from .inspect_analysis import (Match, Projection, Selection, memory_gate, memory_retention, memory_span, pca_2d,
                                saturation_fractions, saturation_quantities)
-from .inspect_plots import FONT_SIZE, TITLE_SIZE, _char_axis, _layout, _steps, activation_heatmap, plain_label, \
-    shown_char
+from .inspect_plots import FONT_SIZE, TITLE_SIZE, _char_axis, _layout, _steps, activation_heatmap, layer_name, \
+    plain_label, shown_char, unit_name
 
 LAYER_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 _SYMBOL = {"forget": "F", "update": "Z"}
@@ -28,10 +30,12 @@ def selection_heatmap(trace: Trace, selection: Selection) -> go.Figure:
     """The selected units over the (windowed) text, the selection outlined: the units' rows light up there."""
     signs = dict(zip(selection.units, selection.signs))
     fig = activation_heatmap(trace, selection.name, selection.layer, units=selection.units)
-    fig.data[0].y = [f"unit {trace.unit_label(u)} {'high' if signs[u] > 0 else 'low'}" for u in selection.units]
+    fig.data[0].y = [t("inspect_analysis_plots.unit_high" if signs[u] > 0 else "inspect_analysis_plots.unit_low",
+                       label=trace.unit_label(u)) for u in selection.units]
     span = trace.text[selection.start - trace.offset: selection.stop - trace.offset]
-    fig.update_layout(title_text=f"The {len(selection.units)} units most active on {_quoted(span)} — "
-                                 f"{trace.layer_names[selection.layer]}", height=200 + 45 * len(selection.units))
+    fig.update_layout(title_text=t("inspect_analysis_plots.selection_title", n=len(selection.units),
+                                   span=_quoted(span), layer=layer_name(selection.layer)),
+                      height=200 + 45 * len(selection.units))
     x0 = max(selection.start - trace.offset, 0) - 0.5
     x1 = min(selection.stop - trace.offset, trace.num_steps) - 0.5
     if x1 > x0:
@@ -51,11 +55,13 @@ def matches_html(matches: Sequence[Match]) -> str:
             '<div style="white-space:pre;line-height:1.8">'
             f'<span style="display:inline-block;width:11em;color:#555;font-size:0.95em">{m.start:>7,} · '
             f'{m.strength:.0%}</span>'
-            f'<span style="font-family:monospace;font-size:1.2em"><span style="color:#777">…{show(m.before)}</span>'
-            f'<mark style="background:#ffd54f;font-weight:bold">{show(m.text)}</mark>'
-            f'<span style="color:#777">{show(m.after)}…</span></span></div>')
-    head = ('<div style="color:#555;font-size:0.95em"><span style="display:inline-block;width:11em">position · '
-            'strength</span>in context</div>')
+            f'<span style="font-family:monospace;font-size:1.2em">'
+            f'<span class="rnnviz-data" style="color:#777">…{show(m.before)}</span>'
+            f'<mark class="rnnviz-data" style="background:#ffd54f;font-weight:bold">{show(m.text)}</mark>'
+            f'<span class="rnnviz-data" style="color:#777">{show(m.after)}…</span></span></div>')
+    head = ('<div style="color:#555;font-size:0.95em"><span style="display:inline-block;width:11em">'
+            f'{html.escape(t("inspect_analysis_plots.matches_head_where"))}</span>'
+            f'{html.escape(t("inspect_analysis_plots.matches_head_context"))}</div>')
     return '<div style="overflow-x:auto">' + head + "".join(rows) + "</div>"
 
 
@@ -73,13 +79,12 @@ def pca_trajectory(trace: Trace, layer: int = 0, projection: Projection | None =
         text=[shown_char(ch) for ch in trace.tokens], textposition="top center",
         textfont=dict(size=FONT_SIZE, family="monospace"), customdata=steps,
         marker=dict(size=11, color=list(range(trace.offset, trace.offset + trace.num_steps)), colorscale="Viridis",
-                    colorbar=dict(title=dict(text="position in the text", side="right"))),
-        hovertemplate="step %{customdata}<br>PC1 %{x:.2f}, PC2 %{y:.2f}<extra></extra>",
+                    colorbar=dict(title=dict(text=t("inspect_analysis_plots.pca_colorbar"), side="right"))),
+        hovertemplate=t("inspect_analysis_plots.pca_hover"),
     ))
     e1, e2 = (float(v) for v in pca.explained)
-    _layout(fig, f"Where H<sub>t</sub> travels — {trace.layer_names[layer]}, the two directions of most variance "
-                 f"({e1 + e2:.0%} of it)", f"principal component 1 ({e1:.0%} of the variance)",
-            f"principal component 2 ({e2:.0%})", height=650)
+    _layout(fig, t("inspect_analysis_plots.pca_title", layer=layer_name(layer), share=e1 + e2),
+            t("inspect_analysis_plots.pca_x", share=e1), t("inspect_analysis_plots.pca_y", share=e2), height=650)
     return fig
 
 
@@ -98,23 +103,23 @@ def saturation_scatter(trace: Trace, margin: float = 0.1) -> go.Figure:
         for layer in range(trace.num_layers):
             low, high = saturation_fractions(trace, name, layer, margin)
             fig.add_trace(go.Scatter(
-                x=low.tolist(), y=high.tolist(), mode="markers", name=trace.layer_names[layer],
+                x=low.tolist(), y=high.tolist(), mode="markers", name=layer_name(layer),
                 legendgroup=str(layer), showlegend=col == 1 and trace.num_layers > 1,
                 marker=dict(size=8, color=LAYER_COLORS[layer % len(LAYER_COLORS)], opacity=0.65),
                 text=[trace.unit_label(u) for u in range(trace.num_units)],
-                hovertemplate=(f"{trace.layer_names[layer]}, unit %{{text}}<br>{plain_label(name)} "
-                               f"< {lo + margin:g}: %{{x:.0%}} of steps<br>"
-                               f"> {hi - margin:g}: %{{y:.0%}}<extra></extra>"),
+                hovertemplate=(f"{t('inspect_analysis_plots.sat_hover_unit', layer=layer_name(layer))}<br>"
+                               f"{plain_label(name)} {t('inspect_analysis_plots.sat_hover_low', lo=lo + margin)}<br>"
+                               f"{t('inspect_analysis_plots.sat_hover_high', hi=hi - margin)}<extra></extra>"),
             ), row=1, col=col)
         fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", showlegend=False, hoverinfo="skip",
                                  line=dict(color="gray", dash="dot", width=1)), row=1, col=col)
-        fig.update_xaxes(title_text=f"share of steps < {lo + margin:g}", range=[-0.02, 1.02], tickformat=".0%",
-                         row=1, col=col)
+        fig.update_xaxes(title_text=t("inspect_analysis_plots.sat_x", lo=lo + margin), range=[-0.02, 1.02],
+                         tickformat=".0%", row=1, col=col)
         fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", row=1, col=col,
-                         title_text=f"share of steps > {hi - margin:g}" if col == 1 else None)
+                         title_text=t("inspect_analysis_plots.sat_y", hi=hi - margin) if col == 1 else None)
     fig.update_annotations(font=dict(size=FONT_SIZE + 2))
-    fig.update_layout(title=dict(text=f"How often each unit saturates, over {trace.num_steps:,} characters "
-                                      f"(one point per unit)", font=dict(size=TITLE_SIZE)),
+    fig.update_layout(title=dict(text=t("inspect_analysis_plots.sat_title", n=trace.num_steps),
+                                 font=dict(size=TITLE_SIZE)),
                       font=dict(size=FONT_SIZE), height=560, margin=dict(l=90, r=30, t=110, b=80),
                       legend=dict(orientation="h", x=0, y=-0.22, xanchor="left"))
     return fig
@@ -137,14 +142,15 @@ def memory_heatmap(trace: Trace, layer: int, start: int) -> go.Figure:
     steps = _steps(trace)
     fig = go.Figure(go.Heatmap(
         z=[[None if v != v else v for v in row] for row in log.tolist()], x=steps, customdata=z.tolist(),
-        y=[f"unit {trace.unit_label(u)}" for u in order], zmin=-4, zmax=0, colorscale="Viridis",
-        colorbar=dict(title=dict(text=f"∏ {sym}<sub>s</sub>: share still carried", side="right"), **_LOG_TICKS),
-        hovertemplate="step %{x}<br>%{y}<br>still carried: %{customdata:.2%}<extra></extra>",
+        y=[unit_name(trace, u) for u in order], zmin=-4, zmax=0, colorscale="Viridis",
+        colorbar=dict(title=dict(text=t("inspect_analysis_plots.memory_colorbar", sym=sym), side="right"),
+                      **_LOG_TICKS),
+        hovertemplate=t("inspect_analysis_plots.memory_hover"),
     ))
     ch = shown_char(trace.tokens[start])
-    _layout(fig, f"How long memory lasts — ∏ {sym}<sub>s</sub> from position {trace.offset + start} ({ch}) on, "
-                 f"{trace.layer_names[layer]}", "character read at step t",
-            f"all {trace.num_units} units, longest memory on top", height=min(800, 260 + 3 * trace.num_units))
+    _layout(fig, t("inspect_analysis_plots.memory_title", sym=sym, pos=trace.offset + start, ch=ch,
+                   layer=layer_name(layer)), t("inspect_plots.step_axis"),
+            t("inspect_analysis_plots.memory_y", n=trace.num_units), height=min(800, 260 + 3 * trace.num_units))
     fig.update_xaxes(**_char_axis(trace, steps))
     fig.update_yaxes(autorange="reversed", type="category", showticklabels=False, ticks="")
     return fig
@@ -162,18 +168,19 @@ def memory_curves(trace: Trace, layer: int, start: int, unit: int | None = None,
     k = list(range(n))
     sym = _SYMBOL[memory_gate(trace)]
     fig = go.Figure()
-    for q, name in ((0.9, "longest-memory 10 % of units"), (0.5, "median unit"), (0.1, "fastest-forgetting 10 %")):
+    for q, key in ((0.9, "curves_longest"), (0.5, "curves_median"), (0.1, "curves_fastest")):
+        name = t(f"inspect_analysis_plots.{key}")
         fig.add_trace(go.Scatter(x=k, y=torch.quantile(kept, q, dim=1).clamp_min(FLOOR / 10).tolist(), name=name,
                                  mode="lines", line=dict(width=5 if q == 0.5 else 2, color="#1f77b4",
                                                          dash="solid" if q == 0.5 else "dash"),
-                                 hovertemplate=f"{name}<br>%{{x}} steps later: %{{y:.2%}}<extra></extra>"))
+                                 hovertemplate=f"{name}<br>{t('inspect_analysis_plots.curves_hover')}"))
     if unit is not None and unit < trace.hidden_size:
         fig.add_trace(go.Scatter(x=k, y=kept[:, unit].clamp_min(FLOOR / 10).tolist(), mode="lines",
-                                 name=f"unit {trace.unit_label(unit)}", line=dict(width=4, color="#d62728"),
-                                 hovertemplate="%{x} steps later: %{y:.2%}<extra></extra>"))
-    arrow = ", → units" if trace.directions == 2 else ""
-    _layout(fig, f"How fast the past fades: ∏ {sym}<sub>s</sub> after position {trace.offset + start}{arrow}",
-            "steps after the chosen position", "share still carried (log scale)",
+                                 name=unit_name(trace, unit), line=dict(width=4, color="#d62728"),
+                                 hovertemplate=t("inspect_analysis_plots.curves_hover")))
+    arrow = t("inspect_analysis_plots.curves_forward") if trace.directions == 2 else ""
+    _layout(fig, t("inspect_analysis_plots.curves_title", sym=sym, pos=trace.offset + start, arrow=arrow),
+            t("inspect_analysis_plots.curves_x"), t("inspect_analysis_plots.curves_y"),
             legend=dict(orientation="h", x=0, y=1.0, xanchor="left", yanchor="bottom"))
     fig.update_layout(margin=dict(t=120))
     fig.update_yaxes(type="log", range=[-4.2, 0.05], tickvals=[1e-4, 1e-3, 1e-2, 0.1, 1],

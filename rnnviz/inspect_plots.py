@@ -2,7 +2,11 @@
 
 Colors are honest about ranges: σ gates on a fixed 0..1 scale, tanh quantities on a fixed -1..1 scale centred
 at 0, unbounded ones (the LSTM cell, pre-activations) on a scale symmetric about 0 that fits the data.
-Fonts are large enough for a projector.
+Fonts are large enough for a projector. Every word comes from the catalogue (``rnnviz/locales/*/inspect_plots.toml``).
+
+A heatmap drawn with ``clickable=True`` carries one invisible marker per cell: plotly selects scatter points on a
+click but not heatmap cells, so the markers are what a click selects; :func:`clicked_cell` reads the (position, unit)
+back from the selection st.plotly_chart returns.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import torch
 
+from .i18n import t
 from .inspect import Trace
 
 FONT_SIZE = 18
@@ -22,17 +27,8 @@ SEQUENTIAL = "Viridis"  # 0..1 gates
 DIVERGING = "RdBu_r"  # signed quantities: blue below 0, white at 0, red above
 SHOWN = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 
-_LABELS = {
-    "hidden": "hidden state H<sub>t</sub>",
-    "cell": "cell C<sub>t</sub>",
-    "input": "input gate I<sub>t</sub>",
-    "forget": "forget gate F<sub>t</sub>",
-    "output": "output gate O<sub>t</sub>",
-    "reset": "reset gate R<sub>t</sub>",
-    "update": "update gate Z<sub>t</sub>",
-    "preactivation": "pre-activation X<sub>t</sub>W<sub>xh</sub> + H<sub>t-1</sub>W<sub>hh</sub> + b",
-}
-_PLAIN = {"hidden": "hidden state", "cell": "cell", "candidate": "candidate", "preactivation": "pre-activation"}
+_NAMED = ("hidden", "cell", "input", "forget", "output", "reset", "update", "preactivation")  # label_<name> keys
+_PLAIN = _NAMED + ("candidate",)  # plain_<name> keys
 
 
 def shown_char(ch: str) -> str:
@@ -43,13 +39,29 @@ def shown_char(ch: str) -> str:
 def label(trace: Trace, name: str) -> str:
     """The lecture's name for a quantity, with its symbol (plotly's HTML subset)."""
     if name == "candidate":
-        return "candidate C̃<sub>t</sub>" if trace.kind == "lstm" else "candidate H̃<sub>t</sub>"
-    return _LABELS.get(name, name)
+        memory = trace.cell is not None  # an LSTM's candidate is a cell's, a GRU's a hidden state's
+        return t("inspect_plots.label_candidate_cell" if memory else "inspect_plots.label_candidate_hidden")
+    return t(f"inspect_plots.label_{name}") if name in _NAMED else name
 
 
 def plain_label(name: str) -> str:
     """The name without markup, for tooltips and HTML titles."""
-    return _PLAIN.get(name, f"{name} gate")
+    return t(f"inspect_plots.plain_{name}") if name in _PLAIN else t("inspect_plots.plain_gate", name=name)
+
+
+def layer_name(layer: int) -> str:
+    """'layer 2' for index 1, in the interface's language."""
+    return t("inspect_plots.layer", n=layer + 1)
+
+
+def unit_name(trace: Trace, unit: int) -> str:
+    """'unit 17' ('unit →17' in a bidirectional layer), in the interface's language."""
+    return t("inspect_plots.unit", label=trace.unit_label(unit))
+
+
+def order_name(order: str) -> str:
+    """What a unit order ('index', 'variance', 'mean', 'saturation') sorts by, in words."""
+    return t(f"inspect_plots.order_{order}")
 
 
 def color_range(trace: Trace, name: str, values: torch.Tensor) -> dict:
@@ -87,7 +99,7 @@ def _pick_units(trace: Trace, name: str, layer: int, units, order: str) -> list[
 
 def _steps(trace: Trace) -> list[str]:
     """One category per step, '12 ␣', so that hovering a cell names the character as well as its position."""
-    return [f"{t} {shown_char(ch)}" for t, ch in enumerate(trace.tokens, start=trace.offset)]
+    return [f"{i} {shown_char(ch)}" for i, ch in enumerate(trace.tokens, start=trace.offset)]
 
 
 def _char_axis(trace: Trace, steps: list[str]) -> dict:
@@ -99,29 +111,63 @@ def _char_axis(trace: Trace, steps: list[str]) -> dict:
                 tickfont=dict(size=FONT_SIZE, family="monospace"), showgrid=False)
 
 
+def _cell_markers(trace: Trace, steps: list[str], rows: list[str], chosen: list[int], z: list[list[float]]):
+    """One invisible marker per heatmap cell, its customdata (position t, unit, value): what a click selects.
+    A selected marker shows as an outlined square, so the clicked cell stays marked."""
+    xs, ys, data = [], [], []
+    for row, unit in enumerate(chosen):
+        for i, step in enumerate(steps):
+            xs.append(step)
+            ys.append(rows[row])
+            data.append([trace.offset + i, unit, z[row][i]])
+    return go.Scatter(x=xs, y=ys, customdata=data, mode="markers", showlegend=False,
+                      marker=dict(symbol="square-open", size=14, color="black", opacity=0, line=dict(width=3)),
+                      selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0)),
+                      hovertemplate=t("inspect_plots.heatmap_hover").replace("%{z:", "%{customdata[2]:"))
+
+
+def clicked_cell(points: Sequence[dict]) -> tuple[int, int] | None:
+    """(position t, unit) of the cell of a ``clickable`` heatmap that a click selected, read from the ``points`` of
+    st.plotly_chart's selection (the last one with our customdata); None when no cell is selected."""
+    for point in reversed(list(points or [])):
+        data = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(data, (list, tuple)) and len(data) >= 2:
+            try:
+                return int(data[0]), int(data[1])
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
 def activation_heatmap(trace: Trace, name: str, layer: int = 0, units: int | Sequence[int] | None = None,
-                       order: str = "index", ordered_by: str | None = None) -> go.Figure:
+                       order: str = "index", ordered_by: str | None = None, clickable: bool = False) -> go.Figure:
     """Units × characters heatmap of ``name`` ('hidden', 'cell' or a gate) in ``layer``.
 
     ``units``: None for all, n for the first n in ``order`` ('index', 'variance', 'mean', 'saturation'), or
     a list of unit indices shown as given; ``ordered_by`` then says in the title how that list was ordered.
+    ``clickable``: overlay the cells with markers that a click selects (:func:`clicked_cell`).
     """
     values = trace.values(name, layer)  # (T, U)
     chosen = _pick_units(trace, name, layer, units, order)
-    z = values[:, chosen].T  # (units, T)
-    layer_name = trace.layer_names[layer]
+    z = values[:, chosen].T.tolist()  # (units, T)
     picked = units is not None and not isinstance(units, int)
-    how = (f", ordered by {ordered_by}" if ordered_by else "") if picked else f", ordered by {order}"
+    how = t("inspect_plots.ordered_by", how=ordered_by) if ordered_by else ""
+    if not picked:
+        how = t("inspect_plots.ordered_by", how=order_name(order))
     steps = _steps(trace)
+    rows = [unit_name(trace, u) for u in chosen]
     fig = go.Figure(go.Heatmap(
-        z=z.tolist(), x=steps, y=[f"unit {trace.unit_label(u)}" for u in chosen],
+        z=z, x=steps, y=rows,
         colorbar=dict(title=dict(text=label(trace, name), side="right")),
-        hovertemplate="step %{x}<br>%{y}<br>value %{z:.3f}<extra></extra>",
+        **(dict(hoverinfo="skip") if clickable else dict(hovertemplate=t("inspect_plots.heatmap_hover"))),
         **color_range(trace, name, values),
     ))
+    if clickable:
+        fig.add_trace(_cell_markers(trace, steps, rows, chosen, z))
     n = len(chosen)
-    _layout(fig, f"{label(trace, name)} — {layer_name}, {n} of {trace.num_units} units{how}",
-            "character read at step t", "unit", height=min(900, 200 + 18 * n))
+    _layout(fig, t("inspect_plots.heatmap_title", label=label(trace, name), layer=layer_name(layer), n=n,
+                   total=trace.num_units, how=how),
+            t("inspect_plots.step_axis"), t("inspect_plots.unit_axis"), height=min(900, 200 + 18 * n))
     fig.update_xaxes(**_char_axis(trace, steps))
     fig.update_yaxes(autorange="reversed", type="category", dtick=1 if n <= 48 else None, automargin=True,
                      title_standoff=8)
@@ -129,15 +175,15 @@ def activation_heatmap(trace: Trace, name: str, layer: int = 0, units: int | Seq
 
 
 def hidden_heatmap(trace: Trace, layer: int = 0, units: int | Sequence[int] | None = None,
-                   order: str = "variance", ordered_by: str | None = None) -> go.Figure:
+                   order: str = "variance", ordered_by: str | None = None, clickable: bool = False) -> go.Figure:
     """Hidden states H_t, units × characters; the most varying units first by default."""
-    return activation_heatmap(trace, "hidden", layer, units, order, ordered_by)
+    return activation_heatmap(trace, "hidden", layer, units, order, ordered_by, clickable)
 
 
 def gate_heatmap(trace: Trace, gate: str, layer: int = 0, units: int | Sequence[int] | None = None,
-                 order: str = "index", ordered_by: str | None = None) -> go.Figure:
+                 order: str = "index", ordered_by: str | None = None, clickable: bool = False) -> go.Figure:
     """One gate's values (or the LSTM cell, or the RNN pre-activation), units × characters."""
-    return activation_heatmap(trace, gate, layer, units, order, ordered_by)
+    return activation_heatmap(trace, gate, layer, units, order, ordered_by, clickable)
 
 
 def unit_lines(trace: Trace, layer: int, unit: int, legend_only: Sequence[str] = ()) -> go.Figure:
@@ -158,15 +204,16 @@ def unit_lines(trace: Trace, layer: int, unit: int, legend_only: Sequence[str] =
             x=steps, y=values, name=plain_label(name), mode="lines+markers", yaxis="y2" if right else "y",
             visible="legendonly" if name in legend_only else True,
             line=dict(width=4 if name == "hidden" else 2, dash="dot" if right else "solid"),
-            hovertemplate=f"{plain_label(name)}<br>step %{{x}}<br>%{{y:.3f}}<extra></extra>",
+            hovertemplate=f"{plain_label(name)}<br>{t('inspect_plots.lines_hover')}",
         ))
-    _layout(fig, f"Unit {trace.unit_label(unit)} of {trace.layer_names[layer]}: its gates and state, step by step",
-            "character read at step t", "gate or state value", yaxis=dict(range=[-1.05, 1.05], zeroline=True),
+    _layout(fig, t("inspect_plots.lines_title", unit=trace.unit_label(unit), layer=layer_name(layer)),
+            t("inspect_plots.step_axis"), t("inspect_plots.lines_y"), yaxis=dict(range=[-1.05, 1.05], zeroline=True),
             legend=dict(orientation="h", x=0, y=1.0, xanchor="left", yanchor="bottom"))
     unbounded = [n for n in trace.quantities if trace.bounds(n) is None]
     if unbounded:
         top = max(float(trace.values(n, layer)[:, unit].abs().max()) for n in unbounded) or 1.0
-        fig.update_layout(yaxis2=dict(title=dict(text=f"{', '.join(map(plain_label, unbounded))} (dotted)"),
+        names = t("inspect_plots.list_sep").join(map(plain_label, unbounded))
+        fig.update_layout(yaxis2=dict(title=dict(text=t("inspect_plots.lines_y2", names=names)),
                                       overlaying="y", side="right", showgrid=False, tickmode="auto",
                                       range=[-1.05 * top, 1.05 * top]),  # 0 level with the left axis's 0
                           margin=dict(t=130, r=100))
@@ -182,9 +229,9 @@ def unit_text_colors(trace: Trace, layer: int, unit: int, name: str = "hidden",
         raise ValueError(f"no unit {unit}: layers of this model have units 0..{trace.num_units - 1}")
     p, idx = torch.topk(trace.probs, min(k, trace.probs.shape[1]), dim=1)  # (T, k) each
     out = []
-    for t, ch in enumerate(trace.tokens):
-        top = "  ".join(f"{shown_char(trace.vocab_tokens[int(i)])} {float(q):.0%}" for q, i in zip(p[t], idx[t]))
-        out.append((ch, float(values[t, unit]), top))
+    for i, ch in enumerate(trace.tokens):
+        top = "  ".join(f"{shown_char(trace.vocab_tokens[int(j)])} {float(q):.0%}" for q, j in zip(p[i], idx[i]))
+        out.append((ch, float(values[i, unit]), top))
     return out
 
 
@@ -209,8 +256,8 @@ def unit_text_html(trace: Trace, layer: int, unit: int, name: str = "hidden") ->
     scale = 1.0 if bounds is not None else max((abs(v) for _, v, _ in rows), default=1.0) or 1.0
     what = plain_label(name)
     spans = []
-    for t, (ch, value, top) in enumerate(rows):
-        tip = f"position {trace.offset + t} '{shown_char(ch)}': {what} {value:+.3f}\nnext: {top}"
+    for i, (ch, value, top) in enumerate(rows):
+        tip = t("inspect_plots.text_tip", pos=trace.offset + i, ch=shown_char(ch), what=what, value=value, top=top)
         text = "⏎" if ch == "\n" else ch
         span = (f'<span style="background-color:{_background(value, bounds, scale)}" '
                 f'title="{html.escape(tip, quote=True)}">{html.escape(text, quote=True)}</span>')
@@ -231,14 +278,15 @@ def saturation_histogram(trace: Trace, layer: int = 0, eps: float = 0.05) -> go.
         fig.add_trace(go.Histogram(
             x=frac.tolist(), name=plain_label(name), opacity=0.65,
             xbins=dict(start=0.0, end=1.0 + 1e-9, size=0.05),
-            hovertemplate=f"{plain_label(name)}<br>saturated %{{x}} of the time<br>%{{y}} units<extra></extra>",
+            hovertemplate=f"{plain_label(name)}<br>{t('inspect_plots.hist_hover')}",
         ))
-    _layout(fig, f"How often gates saturate — {trace.layer_names[layer]}, {trace.num_units} units",
-            f"fraction of steps saturated (within {eps:g} of the gate's limits)", "number of units",
-            barmode="overlay", legend_title_text="gate")
+    _layout(fig, t("inspect_plots.hist_title", layer=layer_name(layer), n=trace.num_units),
+            t("inspect_plots.hist_x", eps=eps), t("inspect_plots.hist_y"),
+            barmode="overlay", legend_title_text=t("inspect_plots.hist_legend"))
     fig.update_xaxes(range=[0, 1], tickformat=".0%")
     return fig
 
 
 __all__ = ["activation_heatmap", "hidden_heatmap", "gate_heatmap", "unit_lines", "unit_text_colors", "unit_text_html",
-           "saturation_histogram", "shown_char", "label", "plain_label", "color_range"]
+           "saturation_histogram", "shown_char", "label", "plain_label", "layer_name", "unit_name", "order_name",
+           "color_range", "clicked_cell"]

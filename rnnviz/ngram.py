@@ -144,7 +144,7 @@ class ZipfSeries:
 
     @property
     def label(self) -> str:
-        return order_name(self.n) + "s"
+        return order_name(self.n, plural=True)
 
 
 def _fit_or_none(freqs: np.ndarray, rank_range: tuple[int, int | None]) -> ZipfFit | None:

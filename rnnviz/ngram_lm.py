@@ -12,15 +12,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.data import Corpus, Vocab
+from rnnviz.i18n import t
 
 UNK = "<unk>"
 ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
 PRIORS = ("chain", "unigram")
 
 
-def order_name(n: int) -> str:
-    """'unigram', 'bigram', 'trigram', then '4-gram', '5-gram', ..."""
-    return ORDER_NAMES.get(n, f"{n}-gram")
+def order_name(n: int, plural: bool = False) -> str:
+    """'unigram', 'bigram', 'trigram', then '4-gram', '5-gram', ... ('unigrams' … with ``plural``), in the
+    interface's language."""
+    suffix = "_plural" if plural else ""
+    if n in ORDER_NAMES:
+        return t(f"statistics_ngram.order_{n}{suffix}")
+    return t(f"statistics_ngram.order_n{suffix}", n=n)
 
 
 
@@ -118,7 +123,7 @@ class NGramLM:
 
     def _ids(self, tokens: Iterable) -> list[int]:
         index, unk = self._index, self._unk
-        return [index.get(t, unk) for t in tokens]
+        return [index.get(tok, unk) for tok in tokens]
 
     def _check_fitted(self) -> None:
         if not self.vocab:
@@ -203,14 +208,13 @@ class NGramLM:
         p = probs[-1]
         zero = np.flatnonzero(p == 0)
         if len(zero):
-            t = int(zero[0])
-            k = next(k for k in range(1, len(probs) + 1) if probs[k - 1][t] == 0)
-            gram = tuple(tokens[t - k + 1:t + 1])
+            pos = int(zero[0])
+            k = next(k for k in range(1, len(probs) + 1) if probs[k - 1][pos] == 0)
+            gram = tuple(tokens[pos - k + 1:pos + 1])
             oov = [tok for tok in gram if tok not in self._index]
-            note = f" ({', '.join(map(repr, oov))} not in the vocabulary, read as '{UNK}')" if oov else ""
-            msg = (f"the {order_name(k)} {gram!r} at token {t}{note} never occurs in the training text and "
-                   f"ε{k} = 0, so its probability is 0 and the perplexity is infinite")
-            return PerplexityResult(math.inf, math.inf, len(tokens), gram, t, msg)
+            note = t("statistics_ngram.oov_note", tokens=", ".join(map(repr, oov)), unk=UNK) if oov else ""
+            msg = t("statistics_ngram.unseen", order=order_name(k), gram=repr(gram), pos=pos, note=note, k=k)
+            return PerplexityResult(math.inf, math.inf, len(tokens), gram, pos, msg)
         nll = float(-np.mean(np.log(p)))
         return PerplexityResult(math.exp(nll), nll, len(tokens))
 
@@ -335,7 +339,7 @@ class NeuralSplit:
 
 def _few(tokens: Iterable, k: int = 6) -> str:
     toks = sorted(tokens)
-    more = f" and {len(toks) - k} more" if len(toks) > k else ""
+    more = t("statistics_ngram.and_more", n=len(toks) - k) if len(toks) > k else ""
     return ", ".join(map(repr, toks[:k])) + more
 
 
@@ -358,23 +362,19 @@ def neural_split(corpus: Corpus, model_tokens: Sequence[str], train_config=None,
     own_split = same_text and own_val_frac > 0
     val_frac, max_tokens = (own_val_frac, own_max_tokens) if own_split else (default_val_frac, -1)
     text_chars, known = set(chars), set(model_tokens) - {UNK}
-    where = f"; it was trained on {trained_on['name']}" if trained_on.get("name") else ""
+    where = t("statistics_ngram.trained_on", name=trained_on["name"]) if trained_on.get("name") else ""
     unseen, unused = text_chars - known, known - text_chars
     if unseen:
-        reason = (f"this text uses {len(unseen)} character(s) the model has never seen ({_few(unseen)}); "
-                  f"it cannot predict them, so its perplexity here does not measure the same task{where}")
+        reason = t("statistics_ngram.reason_unseen", n=len(unseen), chars=_few(unseen), where=where)
         return NeuralSplit(False, val_frac, max_tokens, same_text, reason)
     if unused:
-        reason = (f"the model chooses among {len(known)} characters, {len(unused)} of which never occur in this text "
-                  f"({_few(unused)}); the n-gram models choose among this text's {len(text_chars)}, so the two "
-                  f"perplexities count different choices{where}")
+        reason = t("statistics_ngram.reason_unused", known=len(known), n=len(unused), chars=_few(unused),
+                   text=len(text_chars), where=where)
         return NeuralSplit(False, val_frac, max_tokens, same_text, reason)
     if not same_text:
-        note = (f"The model was trained on {trained_on.get('name') or 'another text'}; it is scored here on the "
-                "held-out part of this one.")
+        note = t("statistics_ngram.note_other_text", name=trained_on.get("name") or t("statistics_ngram.another_text"))
     elif own_split:
-        note = "The held-out part is the model's own validation split: it never trained on it."
+        note = t("statistics_ngram.note_own_split")
     else:
-        note = ("This model trained on the whole text, the held-out part included, so its number is flattered; "
-                "train one with a validation split for a fair comparison.")
+        note = t("statistics_ngram.note_whole_text")
     return NeuralSplit(True, val_frac, max_tokens, same_text, "", note)

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from .i18n import t
+
 FONT_SIZE = 18
 TITLE_SIZE = 22
 TICK_SIZE = 16
@@ -27,12 +29,23 @@ SMOOTHING = 0.9  # exponential moving average weight of the past, as TensorBoard
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
 TRAIN_COLOR, VAL_COLOR, CLIP_COLOR, RAW_NORM_COLOR = PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[4]
 
+# Catalogue keys (rnnviz/locales/*/plots.toml): a curve's name and its y axis; the x axes.
 METRICS = {
-    "ppl": ("training perplexity", "perplexity (log scale)"),
-    "val_ppl": ("validation perplexity", "perplexity (log scale)"),
-    "loss": ("training loss", "loss (nats per character)"),
+    "ppl": ("plots.metric_ppl", "plots.axis_ppl"),
+    "val_ppl": ("plots.metric_val_ppl", "plots.axis_ppl"),
+    "loss": ("plots.metric_loss", "plots.axis_loss"),
 }
-X_AXES = {"step": "step (minibatches)", "time": "training time (s)"}
+X_AXES = {"step": "plots.axis_step", "time": "plots.axis_time"}
+
+
+def metric_name(metric: str) -> str:
+    """'training perplexity', in the current language."""
+    return t(METRICS[metric][0])
+
+
+def x_title(x: str) -> str:
+    """'step (minibatches)' or 'training time (s)', in the current language."""
+    return t(X_AXES[x])
 
 
 def _axis(title: str, log: bool = False) -> dict:
@@ -101,15 +114,15 @@ class _Points:
         if pts and "time" in pts[0]:
             clock = [time.strftime("%H:%M:%S", time.localtime(r["time"])) for r in pts]
             self.custom = np.array(list(zip(self.seconds.tolist(), clock)), dtype=object)
-            self.hover = "training time %{customdata[0]:.1f} s<br>at %{customdata[1]}"
+            self.hover = t("plots.hover_time_clock")
         else:
             self.custom = self.seconds[:, None]
-            self.hover = "training time %{customdata[0]:.1f} s"
+            self.hover = t("plots.hover_time")
 
 
 def _line(points: _Points, ys: Sequence[float | None], name: str, y_fmt: str, x: str = "step", **style) -> dict:
     """A scatter trace of ``ys`` (one value per row of the history) at the thinned points."""
-    x_label = "step %{x:,}" if x == "step" else "%{x:.1f} s"
+    x_label = t("plots.hover_step") if x == "step" else t("plots.hover_seconds")
     return dict(
         type="scatter", mode="lines", name=name, customdata=points.custom,
         x=points.steps if x == "step" else points.seconds,
@@ -141,59 +154,62 @@ def _exp(values: Sequence[float]) -> list[float]:
     return [math.exp(v) if v < 700 else math.inf for v in values]
 
 
-def loss_figure(history: Sequence[dict], title: str = "Training loss", revision=None) -> go.Figure:
+def loss_figure(history: Sequence[dict], title: str | None = None, revision=None) -> go.Figure:
     """Cross-entropy per character of every minibatch (faint) and its moving average (bold)."""
-    layout = _layout(title, X_AXES["step"], "loss (nats per character)", revision=revision)
+    layout = _layout(title or t("plots.loss_title"), x_title("step"), t(METRICS["loss"][1]), revision=revision)
     if not history:
-        return _empty(layout, "waiting for the first step…")
+        return _empty(layout, t("plots.waiting"))
     loss, points = [r["loss"] for r in history], _Points(history)
+    hover = t("plots.hover_loss")
     return go.Figure(data=[
-        _line(points, loss, "each minibatch", "loss %{y:.3f}", line=dict(color=TRAIN_COLOR, width=1),
-              opacity=0.35),
-        _line(points, smooth(loss), "moving average", "loss %{y:.3f}", line=dict(color=TRAIN_COLOR, width=4)),
+        _line(points, loss, t("plots.each_minibatch"), hover, line=dict(color=TRAIN_COLOR, width=1), opacity=0.35),
+        _line(points, smooth(loss), t("plots.moving_average"), hover, line=dict(color=TRAIN_COLOR, width=4)),
     ], layout=layout)
 
 
-def perplexity_figure(history: Sequence[dict], vocab_size: int | None = None, title: str = "Perplexity",
+def perplexity_figure(history: Sequence[dict], vocab_size: int | None = None, title: str | None = None,
                       revision=None) -> go.Figure:
     """Training perplexity (moving average of exp(loss)) and validation perplexity, log scale.
 
     With ``vocab_size``, a dotted line marks the perplexity of guessing uniformly among the characters.
     """
-    layout = _layout(title, X_AXES["step"], "perplexity (log scale)", log_y=True, revision=revision)
+    layout = _layout(title or t("plots.ppl_title"), x_title("step"), t("plots.axis_ppl"), log_y=True,
+                     revision=revision)
     if not history:
-        return _empty(layout, "waiting for the first step…")
+        return _empty(layout, t("plots.waiting"))
     ppl = _exp(smooth([r["loss"] for r in history]))
-    traces = [_line(_Points(history), ppl, "training", "perplexity %{y:.2f}",
-                    line=dict(color=TRAIN_COLOR, width=4))]
+    hover = t("plots.hover_ppl")
+    traces = [_line(_Points(history), ppl, t("plots.training"), hover, line=dict(color=TRAIN_COLOR, width=4))]
     val = [r for r in history if r.get("val_ppl") is not None]
     if val:
-        traces.append({**_line(_Points(val), [r["val_ppl"] for r in val], "validation", "perplexity %{y:.2f}",
+        traces.append({**_line(_Points(val), [r["val_ppl"] for r in val], t("plots.validation"), hover,
                                line=dict(color=VAL_COLOR, width=3), marker=dict(size=9)),
                        "mode": "lines+markers"})
     if vocab_size:
-        traces.append(_reference(history[-1]["step"], vocab_size, f"uniform guess ({vocab_size})", "#888", "dot"))
+        traces.append(_reference(history[-1]["step"], vocab_size, t("plots.uniform", vocab_size=vocab_size), "#888",
+                                 "dot"))
     layout["yaxis"].update(_log_ticks(ppl + [r["val_ppl"] for r in val], [vocab_size] if vocab_size else []))
     return go.Figure(data=traces, layout=layout)
 
 
-def grad_norm_figure(history: Sequence[dict], theta: float, title: str = "Gradient norm",
+def grad_norm_figure(history: Sequence[dict], theta: float, title: str | None = None,
                      revision=None) -> go.Figure:
     """‖g‖ before and after clipping g ← min(1, θ/‖g‖) g, with the threshold θ drawn."""
     norms = [r["grad_norm"] for r in history]
     log_y = bool(norms) and min(norms) > 0
-    layout = _layout(title, X_AXES["step"], "‖g‖" + (" (log scale)" if log_y else ""), log_y=log_y,
-                     revision=revision)
+    layout = _layout(title or t("plots.grad_title"), x_title("step"),
+                     t("plots.axis_grad_log") if log_y else t("plots.axis_grad"), log_y=log_y, revision=revision)
     if not history:
-        return _empty(layout, "waiting for the first step…")
+        return _empty(layout, t("plots.waiting"))
     points = _Points(history)
-    traces = [_line(points, norms, "before clipping", "‖g‖ %{y:.3g}", line=dict(color=RAW_NORM_COLOR, width=2))]
+    traces = [_line(points, norms, t("plots.before_clipping"), "‖g‖ %{y:.3g}",
+                    line=dict(color=RAW_NORM_COLOR, width=2))]
     if theta > 0:
-        traces.append(_line(points, [r["grad_norm_clipped"] for r in history], "after clipping", "‖g‖ %{y:.3g}",
-                            line=dict(color=CLIP_COLOR, width=3)))
+        traces.append(_line(points, [r["grad_norm_clipped"] for r in history], t("plots.after_clipping"),
+                            "‖g‖ %{y:.3g}", line=dict(color=CLIP_COLOR, width=3)))
         traces.append(_reference(history[-1]["step"], theta, f"θ = {theta:g}", "#333", "dash"))
     else:
-        layout["annotations"] = [dict(text="no clipping (θ = 0)", showarrow=False, x=1, y=1, xref="paper",
+        layout["annotations"] = [dict(text=t("plots.no_clipping"), showarrow=False, x=1, y=1, xref="paper",
                                       yref="paper", xanchor="right", font=dict(size=TICK_SIZE, color="#666"))]
     if log_y:
         layout["yaxis"].update(_log_ticks(norms, [theta] if theta > 0 else []))
@@ -208,8 +224,9 @@ def compare_figure(runs: Sequence[tuple[str, Sequence[dict]]], metric: str = "pp
         raise ValueError(f"metric must be one of {', '.join(METRICS)}, got {metric!r}")
     if x not in X_AXES:
         raise ValueError(f"x must be one of {', '.join(X_AXES)}, got {x!r}")
-    name, y_title = METRICS[metric]
-    layout = _layout(title or name.capitalize(), X_AXES[x], y_title, log_y=metric != "loss", height=500)
+    name, y_title = metric_name(metric), t(METRICS[metric][1])
+    layout = _layout(title or t(f"plots.compare_title_{metric}"), x_title(x), y_title, log_y=metric != "loss",
+                     height=500)
     layout["legend"].update(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0)
     layout["margin"]["b"] = 120
     traces, all_ys = [], []
@@ -232,9 +249,8 @@ def compare_figure(runs: Sequence[tuple[str, Sequence[dict]]], metric: str = "pp
         all_ys += ys
     if not traces:
         if not runs:
-            return _empty(layout, "pick runs to compare")
-        return _empty(layout, "no validation perplexity yet in these runs" if metric == "val_ppl"
-                      else "no steps yet in these runs")
+            return _empty(layout, t("plots.pick_runs"))
+        return _empty(layout, t("plots.no_val_yet") if metric == "val_ppl" else t("plots.no_steps_yet"))
     if metric != "loss":
         layout["yaxis"].update(_log_ticks(all_ys))
     return go.Figure(data=traces, layout=layout)

@@ -8,20 +8,31 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .gradients import GradientCurve, JacobianChain
-from .sequence import MODEL_NAMES, SequenceResult, TrainRecord
+from .i18n import t
+from .sequence import SequenceResult, TrainRecord
 
 FONT = 18
 TITLE_FONT = 24
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 KIND_COLORS = {"RNN": "#d62728", "RNN (scratch)": "#d62728", "GRU": "#2ca02c", "LSTM": "#1f77b4"}
-TIME_AXIS = "time step t"
-VALUE_AXIS = "x_t (value of the series)"
+
+
+def model_label(kind: str) -> str:
+    """The name of a sequence model kind ('mlp', 'gru', 'rnn') in the interface's language."""
+    return t(f"sequence_plots.model_{kind}")
+
+
+def forecast_label(name: str) -> str:
+    """A forecast's name ('1-step', 'multistep', '16-step') in the interface's language."""
+    if name == "multistep":
+        return t("sequence_plots.multistep")
+    return t("sequence_plots.k_step", k=name.removesuffix("-step"))
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, log_y: bool = False,
             subtitle: str = "") -> go.Figure:
     """Title (and subtitle) on top, the legend below the x axis, where it never covers the title or the data."""
-    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    names = [trace.name for trace in fig.data if trace.showlegend is not False and trace.name]
     # A horizontal legend that wraps lays its entries on a grid as wide as the longest: rows for a ~620 px chart.
     per_row = max(1, int(620 // (0.55 * FONT * max(map(len, names), default=1) + 45)))
     rows = -(-len(names) // per_row)
@@ -40,8 +51,8 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, log_y: bool 
     fig.update_yaxes(title=dict(text=y_title, font=dict(size=FONT + 2)), tickfont=dict(size=FONT),
                      type="log" if log_y else "linear", exponentformat="power" if log_y else "none")
     if log_y:
-        fig.update_yaxes(**log_ticks(np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data
-                                                     if t.y is not None and len(t.y)] or [np.zeros(0)])))
+        fig.update_yaxes(**log_ticks(np.concatenate([np.asarray(tr.y, dtype=float) for tr in fig.data
+                                                     if tr.y is not None and len(tr.y)] or [np.zeros(0)])))
     return fig
 
 
@@ -63,55 +74,58 @@ def log_ticks(values) -> dict:
 
 
 def _data_traces(res: SequenceResult, show_clean: bool) -> list[go.Scatter]:
-    traces = [go.Scatter(x=res.time, y=res.x, name="observed x_t", mode="lines",
+    traces = [go.Scatter(x=res.time, y=res.x, name=t("sequence_plots.observed"), mode="lines",
                          line=dict(color="#9aa5b1", width=1.5))]
     if show_clean:
-        traces.append(go.Scatter(x=res.time, y=res.clean, name="sin(0.01 t), no noise", mode="lines",
+        traces.append(go.Scatter(x=res.time, y=res.clean, name=t("sequence_plots.clean"), mode="lines",
                                  line=dict(color="#333333", width=1.5, dash="dot")))
     return traces
 
 
 def _model_name(res: SequenceResult) -> str:
     cfg = res.config
-    return f"MLP on the last τ = {cfg.tau} values" if cfg.model == "mlp" else MODEL_NAMES[cfg.model]
+    return t("sequence_plots.model_mlp_tau", tau=cfg.tau) if cfg.model == "mlp" else model_label(cfg.model)
 
 
 def _train_end(fig: go.Figure, res: SequenceResult) -> None:
     """A vertical line where the observations the model was trained on end."""
     fig.add_vline(x=res.config.multistep_start + 0.5, line=dict(color="#555555", dash="dash", width=1.5),
-                  annotation_text="end of training data", annotation_font_size=FONT - 2,
+                  annotation_text=t("sequence_plots.train_end"), annotation_font_size=FONT - 2,
                   annotation_position="top left")
 
 
 def data_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
     """The series alone: sin(0.01 t) plus noise, t = 1 .. T."""
     fig = go.Figure(_data_traces(res, show_clean))
-    return _layout(fig, "The data", TIME_AXIS, VALUE_AXIS,
-                   subtitle=f"x_t = sin(0.01 t) + noise (σ = {res.config.noise:g}), t = 1 … {res.config.T}")
+    return _layout(fig, t("sequence_plots.data_title"), t("sequence_plots.time_axis"), t("sequence_plots.value_axis"),
+                   subtitle=t("sequence_plots.data_subtitle", noise=f"{res.config.noise:g}", T=res.config.T))
 
 
 def onestep_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
     """Observations and 1-step-ahead predictions."""
     f = res.onestep
     fig = go.Figure(_data_traces(res, show_clean))
-    fig.add_trace(go.Scatter(x=f.time, y=f.pred, name="1-step predictions", mode="lines",
+    fig.add_trace(go.Scatter(x=f.time, y=f.pred, name=t("sequence_plots.onestep_pred"), mode="lines",
                              line=dict(color=COLORS[0], width=2.5)))
     _train_end(fig, res)
-    return _layout(fig, "1-step-ahead predictions", TIME_AXIS, VALUE_AXIS,
-                   subtitle=f"{_model_name(res)} · MSE {f.mse_observed:.3g}")
+    return _layout(fig, t("sequence_plots.onestep_title"), t("sequence_plots.time_axis"),
+                   t("sequence_plots.value_axis"),
+                   subtitle=t("sequence_plots.onestep_subtitle", model=_model_name(res), mse=f"{f.mse_observed:.3g}"))
 
 
 def multistep_figure(res: SequenceResult, show_clean: bool = False) -> go.Figure:
     """1-step predictions, then predictions fed back as inputs after the training data ends."""
     fig = go.Figure(_data_traces(res, show_clean))
-    fig.add_trace(go.Scatter(x=res.onestep.time, y=res.onestep.pred, name="1-step predictions", mode="lines",
-                             line=dict(color=COLORS[0], width=2)))
+    fig.add_trace(go.Scatter(x=res.onestep.time, y=res.onestep.pred, name=t("sequence_plots.onestep_pred"),
+                             mode="lines", line=dict(color=COLORS[0], width=2)))
     m = res.multistep
-    fig.add_trace(go.Scatter(x=m.time, y=m.pred, name="multistep predictions (fed back)", mode="lines",
+    fig.add_trace(go.Scatter(x=m.time, y=m.pred, name=t("sequence_plots.multistep_pred"), mode="lines",
                              line=dict(color=COLORS[1], width=3)))
     _train_end(fig, res)
-    return _layout(fig, f"Multistep predictions from t = {int(m.time[0])} on", TIME_AXIS, VALUE_AXIS,
-                   subtitle=f"{_model_name(res)}, its own predictions fed back · MSE {m.mse_observed:.3g}")
+    return _layout(fig, t("sequence_plots.multistep_title", start=int(m.time[0])), t("sequence_plots.time_axis"),
+                   t("sequence_plots.value_axis"),
+                   subtitle=t("sequence_plots.multistep_subtitle", model=_model_name(res),
+                              mse=f"{m.mse_observed:.3g}"))
 
 
 def kstep_figure(res: SequenceResult, ks=None) -> go.Figure:
@@ -120,22 +134,25 @@ def kstep_figure(res: SequenceResult, ks=None) -> go.Figure:
     fig = go.Figure(_data_traces(res, show_clean=False))
     for i, k in enumerate(ks):
         f = res.kstep[k]
-        fig.add_trace(go.Scatter(x=f.time, y=f.pred, name=f"{k}-step (MSE {f.mse_observed:.2g})", mode="lines",
+        name = t("sequence_plots.kstep_trace", k=k, mse=f"{f.mse_observed:.2g}")
+        fig.add_trace(go.Scatter(x=f.time, y=f.pred, name=name, mode="lines",
                                  line=dict(color=COLORS[i % len(COLORS)], width=2)))
-    return _layout(fig, "k-step-ahead predictions", TIME_AXIS, VALUE_AXIS,
-                   subtitle=f"{_model_name(res)} · k = {', '.join(map(str, ks))}")
+    return _layout(fig, t("sequence_plots.kstep_title"), t("sequence_plots.time_axis"), t("sequence_plots.value_axis"),
+                   subtitle=t("sequence_plots.kstep_subtitle", model=_model_name(res), ks=", ".join(map(str, ks))))
 
 
 def loss_figure(history: list[TrainRecord]) -> go.Figure:
     """Minibatch loss per step (thin) and the training-set loss at each epoch's end (markers)."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[r.step for r in history], y=[r.loss for r in history], name="minibatch",
-                             mode="lines", line=dict(color="#9aa5b1", width=1.5)))
+    fig.add_trace(go.Scatter(x=[r.step for r in history], y=[r.loss for r in history],
+                             name=t("sequence_plots.minibatch"), mode="lines",
+                             line=dict(color="#9aa5b1", width=1.5)))
     ends = [r for r in history if r.epoch_end]
-    fig.add_trace(go.Scatter(x=[r.step for r in ends], y=[r.epoch_loss for r in ends], name="training set, epoch end",
-                             mode="lines+markers", line=dict(color=COLORS[0], width=3), marker=dict(size=10),
-                             text=[f"epoch {r.epoch}" for r in ends]))
-    return _layout(fig, "Training loss", "optimizer step", "mean squared error (value²)")
+    fig.add_trace(go.Scatter(x=[r.step for r in ends], y=[r.epoch_loss for r in ends],
+                             name=t("sequence_plots.epoch_end"), mode="lines+markers",
+                             line=dict(color=COLORS[0], width=3), marker=dict(size=10),
+                             text=[t("sequence_plots.epoch", epoch=r.epoch) for r in ends]))
+    return _layout(fig, t("sequence_plots.loss_title"), t("sequence_plots.optimizer_step"), t("sequence_plots.loss_y"))
 
 
 # ---------------------------------------------------------------- gradients through time
@@ -162,39 +179,41 @@ def gradient_figure(curves: list[GradientCurve] | dict[str, GradientCurve], refe
             fig.add_trace(go.Scatter(x=c.distance, y=_positive(c.reference()), name=f"{c.lam:g}^(T−k)",
                                      mode="lines", line=dict(color=color, width=2, dash="dash")))
         if cells and c.cell_norm is not None:
-            fig.add_trace(go.Scatter(x=c.distance, y=_positive(c.cell_norm), name=f"{c.label} cell ‖∂ℓ/∂c_k‖",
-                                     mode="lines", line=dict(color=color, width=2, dash="dot")))
-    return _layout(fig, "Gradient through time", "distance T − k (time steps)", "‖∂ℓ_T/∂h_k‖ (log scale)",
-                   log_y=True, subtitle="‖∂ℓ_T/∂h_k‖: how much the last loss still says about the state k")
+            fig.add_trace(go.Scatter(x=c.distance, y=_positive(c.cell_norm),
+                                     name=t("sequence_plots.cell_norm", label=c.label), mode="lines",
+                                     line=dict(color=color, width=2, dash="dot")))
+    return _layout(fig, t("sequence_plots.grad_title"), t("sequence_plots.distance_axis"), t("sequence_plots.grad_y"),
+                   log_y=True, subtitle=t("sequence_plots.grad_subtitle"))
 
 
 def jacobian_figure(chain: JacobianChain, curve: GradientCurve | None = None) -> go.Figure:
     """The theory: ‖∏ diag(φ') W_hhᵀ‖ from explicit Jacobians, λ^(T−k), and optionally the measured gradient."""
     d = chain.distance
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=d, y=_positive(chain.norm), name="‖∂h_T/∂h_k‖ (Jacobian product)",
+    fig.add_trace(go.Scatter(x=d, y=_positive(chain.norm), name=t("sequence_plots.jacobian_norm"),
                              mode="lines+markers", line=dict(color=COLORS[0], width=3)))
-    fig.add_trace(go.Scatter(x=d, y=_positive(chain.lam ** d.astype(np.float64)), name=f"λ^(T−k), λ = {chain.lam:.3g}",
-                             mode="lines", line=dict(color=COLORS[1], width=2, dash="dash")))
+    fig.add_trace(go.Scatter(x=d, y=_positive(chain.lam ** d.astype(np.float64)),
+                             name=t("sequence_plots.lambda_power", lam=f"{chain.lam:.3g}"), mode="lines",
+                             line=dict(color=COLORS[1], width=2, dash="dash")))
     if curve is not None:
-        fig.add_trace(go.Scatter(x=curve.distance, y=_positive(curve.norm), name="‖∂ℓ_T/∂h_k‖ (autograd)",
+        fig.add_trace(go.Scatter(x=curve.distance, y=_positive(curve.norm), name=t("sequence_plots.autograd"),
                                  mode="lines", line=dict(color=COLORS[2], width=2)))
-    return _layout(fig, "The product of Jacobians", "distance T − k (time steps)", "spectral norm (log scale)",
-                   log_y=True, subtitle="∂h_T/∂h_k = ∏ diag(φ'(a_t)) W_hhᵀ, built from explicit matrices")
+    return _layout(fig, t("sequence_plots.jacobian_title"), t("sequence_plots.distance_axis"),
+                   t("sequence_plots.jacobian_y"), log_y=True, subtitle=t("sequence_plots.jacobian_subtitle"))
 
 
 def clipping_figure(norms, clipped, theta: float) -> go.Figure:
     """Gradient norms per step before and after clipping at θ."""
     steps = np.arange(1, len(norms) + 1)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=steps, y=_positive(np.asarray(norms)), name="‖g‖ before clipping", mode="lines",
-                             line=dict(color=COLORS[1], width=2)))
-    fig.add_trace(go.Scatter(x=steps, y=_positive(np.asarray(clipped)), name="after: min(1, θ/‖g‖)·‖g‖",
+    fig.add_trace(go.Scatter(x=steps, y=_positive(np.asarray(norms)), name=t("sequence_plots.clip_before"),
+                             mode="lines", line=dict(color=COLORS[1], width=2)))
+    fig.add_trace(go.Scatter(x=steps, y=_positive(np.asarray(clipped)), name=t("sequence_plots.clip_after"),
                              mode="lines", line=dict(color=COLORS[0], width=3)))
     fig.add_hline(y=theta, line=dict(color="#555555", dash="dash"), annotation_text=f"θ = {theta:g}",
                   annotation_font_size=FONT - 2)
-    return _layout(fig, f"Gradient clipping at θ = {theta:g}", "optimizer step", "gradient norm ‖g‖ (log scale)",
-                   log_y=True)
+    return _layout(fig, t("sequence_plots.clip_title", theta=f"{theta:g}"), t("sequence_plots.optimizer_step"),
+                   t("sequence_plots.clip_y"), log_y=True)
 
 
 def kstep_error_figure(results: list[SequenceResult]) -> go.Figure:
@@ -208,9 +227,10 @@ def kstep_error_figure(results: list[SequenceResult]) -> go.Figure:
     noise = results[0].config.noise if results else 0.0
     if noise > 0:
         fig.add_hline(y=noise**2, line=dict(color="#555555", dash="dash"), annotation_font_size=FONT - 2,
-                      annotation_text=f"noise floor σ² = {noise**2:.3g}", annotation_position="bottom right")
-    _layout(fig, "k-step-ahead error grows with k", "steps ahead k (log scale)",
-            "mean squared error (log scale)", log_y=True, subtitle="each prediction fed back adds its error")
+                      annotation_text=t("sequence_plots.noise_floor", value=f"{noise**2:.3g}"),
+                      annotation_position="bottom right")
+    _layout(fig, t("sequence_plots.kstep_error_title"), t("sequence_plots.kstep_error_x"),
+            t("sequence_plots.kstep_error_y"), log_y=True, subtitle=t("sequence_plots.kstep_error_subtitle"))
     values = [r.kstep[k].mse_observed for r in results for k in r.kstep] + ([noise**2] if noise > 0 else [])
     fig.update_xaxes(type="log", tickvals=sorted({k for r in results for k in r.kstep}))
     fig.update_yaxes(**log_ticks(values))

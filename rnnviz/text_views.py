@@ -15,6 +15,7 @@ import numpy as np
 from rnnviz.batches import SAMPLERS
 from rnnviz.data import (Corpus, Vocab, _pydoc_text, clean_lines, count_corpus, decode_user_text, time_machine_path,
                          tokenize)
+from rnnviz.i18n import t
 
 RESERVED_TOKENS = ("<pad>", "<bos>", "<eos>")
 
@@ -46,15 +47,14 @@ class Cleaning:
 
 
 def cleaning_of(corpus: Corpus) -> Cleaning:
-    """The cleaning `rnnviz.data.load_corpus` applied to ``corpus``."""
+    """The cleaning `rnnviz.data.load_corpus` applied to ``corpus`` (its rule in the interface's language)."""
     if corpus.newlines:
-        return Cleaning("Kept as it is: case, punctuation and line breaks stay", _keep, False)
+        return Cleaning(t("text_views.rule_kept"), _keep, False)
     if corpus.kind == "user":
-        return Cleaning("Lowercased, and every run of spaces made one space; every script and punctuation mark "
-                        "is kept, and empty lines are dropped", _user_clean, True)
-    dropped = ", and empty lines are dropped" if corpus.kind == "offline" else ""
-    return Cleaning("The d2l rule: every run of characters other than the letters a–z becomes one space, then the "
-                    "line is stripped and lowercased" + dropped, d2l_clean, corpus.kind == "offline")
+        return Cleaning(t("text_views.rule_user"), _user_clean, True)
+    if corpus.kind == "offline":
+        return Cleaning(t("text_views.rule_d2l_drops_empty"), d2l_clean, True)
+    return Cleaning(t("text_views.rule_d2l"), d2l_clean, False)
 
 
 def raw_lines(corpus: Corpus, data: bytes | str | None = None) -> list[str]:
@@ -207,6 +207,12 @@ def minibatch_spans(tokens: Sequence | int, batch_size: int, num_steps: int, sam
             for row, pos in enumerate(positions.tolist()):
                 spans.append(Span(pos[0], len(pos), b, row, role))
     return spans
+
+
+def sampler_min_tokens(batch_size: int, num_steps: int) -> int:
+    """Fewest tokens the samplers of `rnnviz.batches` accept: one minibatch of inputs and the last target
+    (below this, `minibatch_spans` raises CorpusError)."""
+    return batch_size * num_steps + 1
 
 
 def continuations(spans: Sequence[Span]) -> tuple[int, int]:

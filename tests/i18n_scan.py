@@ -16,7 +16,7 @@ import re
 from rnnviz.i18n import PSEUDO_CLOSE, PSEUDO_OPEN
 
 # Widgets whose options or labels are data, not interface text (characters, unit numbers, file names …).
-DATA_WIDGETS: set[str] = {"lang", "chart_format"}
+DATA_WIDGETS: set[str] = {"lang", "chart_format", "shapes_weight"}
 SKIP_TYPES = {"code", "latex", "divider", "empty", "json", "html_data"}
 _TEXT_FIELDS = ("label", "body", "help", "placeholder", "caption", "text", "title", "description")
 _DATA_HTML = re.compile(r"<(\w+)[^>]*class=[\"'][^\"']*rnnviz-data[^\"']*[\"'][^>]*>.*?</\1>", re.S)

@@ -1,8 +1,13 @@
 """AppTest of the Gates page with tiny shipped models (LSTM, GRU, scratch and ReLU RNNs, a bidirectional 2-layer
-LSTM) and with a model being trained in the session, followed live."""
+LSTM, the peephole LSTM and the minimal GRU) and with a model being trained in the session, followed live."""
 import pytest
-from apptest_inside import charts, open_page, texts, tiny_models  # noqa: F401
+import torch
+from apptest_inside import LOWER, charts, open_page, texts, tiny_models  # noqa: F401
 from apptest_utils import TINY, app_env, only_job, set_widgets, wait_for  # noqa: F401
+
+from rnnviz.checkpoint import save_checkpoint
+from rnnviz.inspect_plots import plain_label
+from rnnviz.models import ModelConfig, build_model
 
 pytestmark = pytest.mark.usefixtures("app_env", "tiny_models")
 PAGE = "pages/gates.py"
@@ -129,3 +134,47 @@ def test_without_a_corpus_saturation_is_read_over_the_text_itself():
     at.sidebar.selectbox(key="sidebar_corpus").set_value("user").run()
     assert not at.exception
     assert any(c.value.startswith("Read over this text") for c in at.caption)
+
+
+@pytest.fixture
+def cell_variants(tiny_models, tmp_path):
+    """A peephole LSTM and a minimal GRU added to the tiny shipped models."""
+    for i, (stem, label, kind) in enumerate([("h-peephole", "Tiny peephole LSTM", "lstm-peephole"),
+                                             ("i-gru-min", "Tiny minimal GRU", "gru-min")]):
+        torch.manual_seed(10 + i)
+        cfg = ModelConfig(kind=kind, vocab_size=len(LOWER), hidden_size=10)
+        model = build_model(cfg)
+        with torch.no_grad():
+            for p in model.parameters():
+                p.mul_(3.0)
+        tiny_models[stem] = save_checkpoint(tmp_path / f"{stem}.pt", model, LOWER, cfg,
+                                            corpus={"label": label, "kind": "timemachine"})
+    return tiny_models
+
+
+@pytest.mark.parametrize("stem,names,memory", [
+    ("h-peephole", ["input", "forget", "output", "candidate", "cell", "hidden"], "F<sub>s</sub>"),
+    ("i-gru-min", ["update", "candidate", "hidden"], "Z<sub>s</sub>"),
+])
+def test_cell_variants_show_their_gates(cell_variants, stem, names, memory):
+    at = open_page(PAGE, stem)
+    assert not at.exception and not at.error
+    assert at.segmented_control(key="gates_quantity").options == [plain_label(n) for n in names]
+    assert memory in _find(at, "How long memory lasts")["layout"]["title"]["text"]
+    scatter = _find(at, "How often each unit saturates")
+    gates = [plain_label(n) for n in names if n in ("input", "forget", "output", "update")]
+    assert [a["text"] for a in scatter["layout"]["annotations"]] == gates
+    assert not any("has no gates" in i.value for i in at.info)
+    latex = [e.value.strip("$\n") for e in at.get("latex")]  # the formula panel, then the step panel
+    step = [line for line in latex if r") = \sigma(" in line or r") = \tanh(" in line]
+    if stem == "h-peephole":
+        assert "Gers & Schmidhuber" in at.markdown[0].value
+        assert any(r"w_{ci} \odot C_{t-1}" in line for line in latex)
+        assert [line.split(" = ")[0] for line in step] == ["I_t", "F_t", r"\tilde{C}_t", "O_t"]
+        assert r"w_{co} \odot C_t + b_{o}) = \sigma(" in step[-1]
+    else:
+        assert "update" in at.markdown[0].value and not any("R_t" in line for line in latex)
+        assert [line.split(" = ")[0] for line in step] == ["Z_t", r"\tilde{H}_t"]
+    for name in names[1:]:  # every quantity can be shown
+        at.segmented_control(key="gates_quantity").set_value(name).run()
+        assert not at.exception and list(charts(at))[0].startswith(plain_label(name).split()[0])

@@ -1,5 +1,6 @@
 """rnnviz.equations against independent truth: every number of a step's equations recomputed with numpy from the
-state_dict (a float64 forward pass written from the formulas), to 1e-5, for small random models of every kind."""
+state_dict (a float64 forward pass written from the formulas), to 1e-5, for small random models of every kind,
+the cell variants of rnnviz.cells (minimal GRU, peephole LSTM) included."""
 import math
 
 import numpy as np
@@ -29,6 +30,21 @@ def sig(x):
     return 1 / (1 + np.exp(-x))
 
 
+# The cell variants' named weights, stacked in PyTorch's layout (blocks along dim 0) in this order of blocks.
+CELL_BLOCKS = {"gru-min": "zh", "lstm-peephole": "ifoc"}
+
+
+def _cell_weights(sd, layer, d, kind):
+    """(W_x (G·H, in), W_h (G·H, H), b (G·H,), peepholes {gate letter: (H,)}) of a cell variant, from the state_dict."""
+    pre = f"rnn.cells.l{layer}{'_reverse' if d else ''}."
+    blocks = CELL_BLOCKS[kind]
+    Wx = np.concatenate([sd[f"{pre}W_x{g}"] for g in blocks], axis=1).T
+    Wh = np.concatenate([sd[f"{pre}W_h{g}"] for g in blocks], axis=1).T
+    b = np.concatenate([sd[f"{pre}b_{g}"] for g in blocks])
+    peep = {g: sd[f"{pre}w_c{g}"] for g in "ifo"} if kind == "lstm-peephole" else {}
+    return Wx, Wh, b, peep
+
+
 def numpy_forward(model, text):
     """The whole model in numpy float64 from its state_dict. Returns per layer a list of dicts per step holding
     every quantity by name and its parts, and the logits (T, V)."""
@@ -45,6 +61,9 @@ def numpy_forward(model, text):
             if cfg.kind == "scratch":
                 Wx, Wh, bx, bh = (sd[f"W_xh.{layer}"].T, sd[f"W_hh.{layer}"].T, sd[f"b_h.{layer}"],
                                   np.zeros(H))
+            elif cfg.kind in CELL_BLOCKS:
+                Wx, Wh, bx, peep = _cell_weights(sd, layer, d, cfg.kind)
+                bh = np.zeros_like(bx)
             else:
                 sfx = f"l{layer}" + ("_reverse" if d else "")
                 Wx, Wh = sd[f"rnn.weight_ih_{sfx}"], sd[f"rnn.weight_hh_{sfx}"]
@@ -63,6 +82,22 @@ def numpy_forward(model, text):
                     rec = dict(input=i, forget=f, candidate=g, output=o, cell=c_new, hidden=h_new, c_prev=c,
                                pre_input=ai + bi, pre_forget=af + bf, pre_candidate=ag + bg, pre_output=ao + bo)
                     c = c_new
+                elif cfg.kind == "lstm-peephole":  # gates i, f look at C_{t-1}; o at the new C_t
+                    ai, af, ao, ac = np.split(a + b, 4)
+                    pre_i, pre_f = ai + peep["i"] * c, af + peep["f"] * c
+                    i, f, g = sig(pre_i), sig(pre_f), np.tanh(ac)
+                    c_new = f * c + i * g
+                    pre_o = ao + peep["o"] * c_new
+                    o = sig(pre_o)
+                    h_new = o * np.tanh(c_new)
+                    rec = dict(input=i, forget=f, candidate=g, output=o, cell=c_new, hidden=h_new, c_prev=c,
+                               pre_input=pre_i, pre_forget=pre_f, pre_candidate=ac, pre_output=pre_o)
+                    c = c_new
+                elif cfg.kind == "gru-min":  # H_t = Z_t H_{t-1} + (1 - Z_t) tanh(X W_xh + H_{t-1} W_hh + b_h)
+                    az, ah = np.split(a + b, 2)
+                    z, n = sig(az), np.tanh(ah)
+                    h_new = z * h + (1 - z) * n
+                    rec = dict(update=z, candidate=n, hidden=h_new, pre_update=az, pre_candidate=ah)
                 elif cfg.kind == "gru":
                     ar, az, an = np.split(a, 3)
                     br, bz, bn = np.split(b, 3)
@@ -95,9 +130,16 @@ KINDS = [
     dict(kind="scratch"), dict(kind="scratch", num_layers=2),
     dict(kind="rnn"), dict(kind="rnn", num_layers=2, nonlinearity="relu"),
     dict(kind="lstm", num_layers=2, bidirectional=True), dict(kind="gru", embedding_dim=4),
+    dict(kind="gru-min"), dict(kind="gru-min", num_layers=2, bidirectional=True),
+    dict(kind="lstm-peephole"), dict(kind="lstm-peephole", num_layers=2, bidirectional=True),
+    dict(kind="lstm-peephole", embedding_dim=4),
 ]
-GATE_BLOCK = {"input": 0, "forget": 1, "candidate": 2, "output": 3}  # LSTM: i, f, g, o
-GRU_BLOCK = {"reset": 0, "update": 1, "candidate": 2}
+BLOCKS = {  # which block of the stacked weights each line's gate is
+    "lstm": {"input": 0, "forget": 1, "candidate": 2, "output": 3},  # PyTorch: i, f, g, o
+    "gru": {"reset": 0, "update": 1, "candidate": 2},  # PyTorch: r, z, n
+    "gru-min": {"update": 0, "candidate": 1},  # CELL_BLOCKS: z, h
+    "lstm-peephole": {"input": 0, "forget": 1, "output": 2, "candidate": 3},  # CELL_BLOCKS: i, f, o, c
+}
 
 
 @pytest.mark.parametrize("settings", KINDS, ids=lambda s: "-".join(str(v) for v in s.values()))
@@ -113,7 +155,7 @@ def test_every_number_equals_numpy_from_the_state_dict(settings):
                 eq = step_equations(model, tr, t, layer, unit)
                 ref = layers[layer][t]
                 j, u = unit % H, unit
-                blocks = GATE_BLOCK if tr.kind == "lstm" else GRU_BLOCK
+                blocks = BLOCKS.get(tr.kind, {})
                 for ln in eq.lines:
                     if ln.name in ("logit", "prob"):
                         continue
@@ -121,7 +163,7 @@ def test_every_number_equals_numpy_from_the_state_dict(settings):
                     if ln.form == "affine":
                         name = ln.name
                         assert ln.inner == pytest.approx(ref[f"pre_{name}"][u], abs=TOL)
-                        block = blocks.get(name, 0) if tr.kind in ("lstm", "gru") else 0
+                        block = blocks.get(name, 0)
                         xw, hw, b = (v for _, v in ln.terms)
                         Wx, Wh, bias = _weights(model, layer, unit // H)
                         r = block * H + j
@@ -130,6 +172,20 @@ def test_every_number_equals_numpy_from_the_state_dict(settings):
                         d = unit // H
                         assert hw == pytest.approx(Wh[r] @ ref["h_prev"][d * H:(d + 1) * H], abs=TOL)
                         assert b == pytest.approx(bias[r], abs=TOL)
+                    elif ln.form == "peephole":  # σ(X_t W_xg + H_prev W_hg + w_cg ⊙ C + b_g)
+                        assert ln.inner == pytest.approx(ref[f"pre_{ln.name}"][u], abs=TOL)
+                        xw, hw, w_c, c, b = (v for _, v in ln.terms)
+                        Wx, Wh, bias = _weights(model, layer, unit // H)
+                        r = blocks[ln.name] * H + j
+                        d = unit // H
+                        assert xw == pytest.approx(Wx[r] @ _layer_input(model, layers, layer, t), abs=TOL)
+                        assert hw == pytest.approx(Wh[r] @ ref["h_prev"][d * H:(d + 1) * H], abs=TOL)
+                        assert b == pytest.approx(bias[r], abs=TOL)
+                        sd = {k: v.detach().double().numpy() for k, v in model.state_dict().items()}
+                        peep = _cell_weights(sd, layer, d, tr.kind)[3][ln.name[0]]
+                        assert w_c == pytest.approx(peep[j], abs=TOL)
+                        # the input and forget gates look at C_{t-1}, the output gate at the new C_t
+                        assert c == pytest.approx(ref["cell" if ln.name == "output" else "c_prev"][u], abs=TOL)
                     elif ln.form == "cell":
                         f, cp, i, g = (v for _, v in ln.terms)
                         assert (f, cp, i, g) == pytest.approx(
@@ -161,6 +217,8 @@ def _weights(model, layer, d):
     sd = {k: v.detach().double().numpy() for k, v in model.state_dict().items()}
     if model.config.kind == "scratch":
         return sd[f"W_xh.{layer}"].T, sd[f"W_hh.{layer}"].T, sd[f"b_h.{layer}"]
+    if model.config.kind in CELL_BLOCKS:
+        return _cell_weights(sd, layer, d, model.config.kind)[:3]
     sfx = f"l{layer}" + ("_reverse" if d else "")
     return (sd[f"rnn.weight_ih_{sfx}"], sd[f"rnn.weight_hh_{sfx}"],
             sd[f"rnn.bias_ih_{sfx}"] + sd[f"rnn.bias_hh_{sfx}"])
@@ -176,14 +234,16 @@ def _layer_input(model, layers, layer, t):
     return np.eye(cfg.vocab_size)[idx]
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru", "scratch"])
+@pytest.mark.parametrize("kind", ["lstm", "gru", "scratch", "gru-min", "lstm-peephole"])
 def test_latex_prints_the_structured_numbers(kind):
     model = _model(1, kind=kind)
     tr = trace(model, VOCAB, TEXT)
     eq = step_equations(model, tr, 3, 0, 2)
     expected = {"lstm": ["input", "forget", "output", "candidate", "cell", "hidden", "logit", "prob"],
                 "gru": ["reset", "update", "candidate", "hidden", "logit", "prob"],
-                "scratch": ["hidden", "logit", "prob"]}[kind]
+                "scratch": ["hidden", "logit", "prob"],
+                "gru-min": ["update", "candidate", "hidden", "logit", "prob"],
+                "lstm-peephole": ["input", "forget", "candidate", "cell", "output", "hidden", "logit", "prob"]}[kind]
     assert eq.names == expected
     for ln in eq.lines:
         assert ln.latex.startswith(ln.symbol + " = ")
@@ -204,6 +264,33 @@ def test_lstm_line_reads_like_the_lecture():
     line = step_equations(model, tr, 2, 0, 0).line("input").latex
     assert line.startswith(r"I_t = \sigma(X_t W_{xi} + H_{t-1} W_{hi} + b_{i}) = \sigma(")
     assert r") = \sigma(" in line
+
+
+def test_peephole_lines_show_the_cell_they_look_at():
+    model = _model(5, kind="lstm-peephole")
+    tr = trace(model, VOCAB, TEXT)
+    eq = step_equations(model, tr, 2, 0, 1)
+    i, o = eq.line("input"), eq.line("output")
+    assert i.latex.startswith(r"I_t = \sigma(X_t W_{xi} + H_{t-1} W_{hi} + w_{ci} \odot C_{t-1} + b_{i}) = \sigma(")
+    assert r"w_{co} \odot C_t + b_{o}" in o.latex
+    c_prev = float(tr.cell[0, 1, 1])
+    assert dict(i.terms)["C_t-1"] == pytest.approx(c_prev, abs=TOL)
+    assert dict(o.terms)["C_t"] == pytest.approx(eq.line("cell").value, abs=TOL)
+    assert eq.line("cell").value == pytest.approx(float(tr.cell[0, 2, 1]), abs=TOL)
+    assert any("Gers & Schmidhuber" in n for n in eq.notes)
+    first = step_equations(model, tr, 0, 0, 1)
+    assert dict(first.line("forget").terms)["C_t-1"] == 0.0 and any("C = 0" in n for n in first.notes)
+
+
+def test_minimal_gru_has_three_lines_and_names_the_course_gate():
+    model = _model(6, kind="gru-min")
+    tr = trace(model, VOCAB, TEXT)
+    eq = step_equations(model, tr, 4, 0, 3, output=False)
+    assert eq.names == ["update", "candidate", "hidden"]
+    assert eq.line("update").latex.startswith(r"Z_t = \sigma(X_t W_{xz} + H_{t-1} W_{hz} + b_{z})")
+    assert eq.line("candidate").latex.startswith(r"\tilde{H}_t = \tanh(X_t W_{xh} + H_{t-1} W_{hh} + b_{h})")
+    assert eq.line("hidden").value == pytest.approx(float(tr.hidden[0, 4, 3]), abs=TOL)
+    assert any("Γ_u = 1 − Z_t" in n for n in eq.notes)
 
 
 def test_first_step_reads_from_a_zero_state_and_bad_requests_are_refused():

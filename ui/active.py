@@ -70,6 +70,11 @@ def active_model(required: bool = True) -> ActiveModel | None:
     return found
 
 
+def resolve(key: str) -> ActiveModel | None:
+    """The model behind one of :func:`options`' keys (None if it is gone), whether or not it is active."""
+    return _resolve(key)
+
+
 def _resolve(key: str) -> ActiveModel | None:
     source, _, name = key.partition(":")
     if source == "shipped":

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from rnnviz.generate import Generation, Score, generate, score
-from rnnviz.ngram import NGramLM, order_name
+from rnnviz.i18n import t
+from rnnviz.ngram import NGramLM
 from rnnviz.ngram_decode import ngram_generate, ngram_score
 
 from . import active
@@ -46,8 +47,8 @@ class LanguageModel:
 
 
 def ngram_label(order: int) -> str:
-    """'Trigram of the text · counts': an n-gram model of the sidebar's text."""
-    return f"{order_name(order).capitalize()} of the text · counts"
+    """'Trigram of the text · counts': an n-gram model of the sidebar's text, in the current language."""
+    return t(f"generate.ngram_{order}")
 
 
 def options() -> dict[str, str]:
@@ -58,10 +59,16 @@ def options() -> dict[str, str]:
     return out
 
 
-@st.cache_resource(show_spinner="Counting n-grams…", max_entries=12)
+@st.cache_resource(show_spinner=False, max_entries=12)
 def _ngram(kind: str, data: bytes | None, clean: bool, order: int) -> NGramLM:
     """An n-gram model of a text (read-only, shared): Laplace smoothing with ε = 1 at every order."""
     return NGramLM(order=order).fit(load_corpus(kind, data, clean).char_tokens())
+
+
+def _ngram_model(spec: tuple, order: int) -> NGramLM:
+    """The counts, with a spinner in the page's language (a cached function's own spinner text is fixed)."""
+    with st.spinner(t("generate.counting")):
+        return _ngram(*spec, order)
 
 
 def load(key: str) -> LanguageModel | None:
@@ -72,9 +79,9 @@ def load(key: str) -> LanguageModel | None:
         if spec is None or not name.isdigit() or int(name) not in NGRAM_ORDERS:
             return None
         return LanguageModel(key, ngram_label(int(name)), (spec[0], hash(spec[1]), spec[2]),
-                             _ngram(*spec, int(name)), None)
+                             _ngram_model(spec, int(name)), None)
     found = active._resolve(key)
     if found is None:
         return None
-    label = found.label if found.source == "shipped" else f"{found.label} · step {found.step:,}"
+    label = found.label if found.source == "shipped" else t("generate.run_at_step", label=found.label, step=found.step)
     return LanguageModel(key, label, (found.step,), found.model, found.vocab)

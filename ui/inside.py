@@ -1,18 +1,22 @@
 """What the Hidden states and Gates pages share: the "follow training" toggle and the model caption, the text box
 and its checks, cached traces of the text and of a corpus sample, and the layer and window pickers.
 
-The text box (key ``inside_text``) is the same on both pages, so a class looks at one sentence throughout.
+The text box (key ``inside_text``) is the same on both pages, so a class looks at one sentence throughout. Every
+word comes from the catalogue (``inside.*``); a model's label and a corpus name are data (:func:`data_html`).
 """
 from __future__ import annotations
 
+import html
+from collections import Counter
 from collections.abc import Callable
 
 import streamlit as st
 
 from rnnviz.data import Corpus, Vocab
+from rnnviz.i18n import t
 from rnnviz.inspect import Trace, trace
-from rnnviz.inspect_analysis import corpus_sample, default_passage, describe_unknown, fit_to_vocab, \
-    traceable_chars, window
+from rnnviz.inspect_analysis import corpus_sample, default_passage, fit_to_vocab, traceable_chars, window
+from rnnviz.inspect_plots import layer_name
 
 from . import loaders
 from .active import ActiveModel, active_model
@@ -40,21 +44,27 @@ def follow_toggle(active: ActiveModel) -> bool:
     if active.source != "session":
         return False
     remember(FOLLOW, False)
-    return st.toggle("🔄 Follow training", key=FOLLOW,
-                     help=f"Re-read the text with the latest weights every {FOLLOW_EVERY_S:g} s, so the class can "
-                          "watch the units and gates organize while the model trains.")
+    return st.toggle(t("inside.follow"), key=FOLLOW, help=t("inside.follow_help", every=FOLLOW_EVERY_S))
+
+
+def data_html(text: str, tag: str = "span") -> str:
+    """``text`` (a model's label, a corpus name, a span of the text: data, not interface words) as escaped HTML
+    marked as data (tests/i18n_scan.py leaves it alone)."""
+    return f'<{tag} class="rnnviz-data">{html.escape(text)}</{tag}>'
 
 
 def model_caption(active: ActiveModel) -> None:
     """Which model is reading, and for a session run, after how many training steps."""
     cfg = active.config
-    layers = f"{cfg.num_layers} layers × " if cfg.num_layers > 1 else ""
-    bi = ", bidirectional: → units read left to right, ← units right to left" if cfg.bidirectional else ""
-    detail = f" ({layers}{cfg.hidden_size} units{bi})" if bi or str(cfg.hidden_size) not in active.label else ""
+    layers = t("inside.layers", n=cfg.num_layers) if cfg.num_layers > 1 else ""
+    bi = t("inside.bidirectional") if cfg.bidirectional else ""
+    detail = (t("inside.detail", layers=layers, hidden=cfg.hidden_size, bi=bi)
+              if bi or str(cfg.hidden_size) not in active.label else "")
+    label = data_html(active.label)
     if active.source == "session":
-        st.caption(f"Reading with **{active.label}**{detail}, as it is after **step {active.step:,}** of training.")
+        st.caption(t("inside.reading_session", label=label, detail=detail, step=active.step), unsafe_allow_html=True)
     else:
-        st.caption(f"Reading with **{active.label}**{detail} (change the model in the sidebar).")
+        st.caption(t("inside.reading_shipped", label=label, detail=detail), unsafe_allow_html=True)
 
 
 def body(follow: bool, draw: Callable[[], None]) -> None:
@@ -132,38 +142,47 @@ def text_box(active: ActiveModel) -> str | None:
     if last and last[0] != active.key and st.session_state[TEXT] == last[1]:
         set_widget(TEXT, default)  # the text was the old model's default: give the new model its own
     st.session_state[_DEFAULT_OF] = (active.key, default)
-    text = st.text_area("Text for the model to read (type or paste anything)", key=TEXT, height=130,
-                        help="Every state and gate below is recorded while the model reads this text from a zero "
-                             "state. The same text is used on the Hidden states and Gates pages.")
-    st.button("↺ A passage from the model's own text", key="inside_default", on_click=_restore_default,
-              args=(default,), disabled=text == default)
+    text = st.text_area(t("inside.text_label"), key=TEXT, height=130, help=t("inside.text_help"))
+    st.button(t("inside.restore"), key="inside_default", on_click=_restore_default, args=(default,),
+              disabled=text == default)
     if not text:
-        st.info("✍ Type or paste some text above: the model's hidden states and gates appear once it has "
-                "something to read.")
+        st.info(t("inside.empty"))
         return None
     most = traceable_chars(active.config)
     if len(text) > most:
-        st.warning(f"This text has **{len(text):,} characters**. Recording every state and gate of this model is "
-                   f"limited to **{most:,} characters** at a time (it keeps the page fast and the memory in check).",
-                   icon="✂")
-        st.button(f"✂ Read only the first {most:,} characters", key="inside_cut", on_click=_cut, args=(text, most),
-                  type="primary")
+        st.warning(t("inside.too_long", n=len(text), most=most), icon="✂")
+        st.button(t("inside.cut", most=most), key="inside_cut", on_click=_cut, args=(text, most), type="primary")
         return None
     return text
+
+
+_CHAR_NAMES = {"\n": "char_line_break", "\t": "char_tab", "\r": "char_carriage_return", " ": "char_space"}
+
+
+def describe_unknown(unknown: list[tuple[int, str]], most: int = 12) -> str:
+    """'T' ×2, '!' ×1 … for the (position, char) pairs of ``Trace.unknown``, most frequent first, in the interface's
+    language (a space or a line break named, not shown)."""
+    def visible(ch: str) -> str:
+        if ch in _CHAR_NAMES:
+            return t(f"inside.{_CHAR_NAMES[ch]}")
+        return repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}"
+
+    counts = Counter(ch for _, ch in unknown).most_common()
+    shown = t("inside.list_sep").join(t("inside.unknown_count", ch=visible(ch), n=n) for ch, n in counts[:most])
+    return shown + (t("inside.unknown_more", n=len(counts) - most) if len(counts) > most else "")
 
 
 def flag_unknown(tr: Trace) -> None:
     if tr.unknown:
         n = len(tr.unknown)
-        st.warning(f"{n:,} character{'s are' if n > 1 else ' is'} not in this model's vocabulary and "
-                   f"{'are' if n > 1 else 'is'} read as the unknown token `<unk>`: {describe_unknown(tr.unknown)}. "
-                   "They stay in the pictures below, marked by position.", icon="❔")
+        st.warning(t("inside.unknown_many" if n > 1 else "inside.unknown_one", n=n, chars=describe_unknown(tr.unknown)),
+                   icon="❔")
 
 
 # ---------------------------------------------------------------- traces (read-only, shared)
 
 
-@st.cache_resource(show_spinner="Reading the text…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _trace(model_key: str, step: int, weights: tuple, text: str, _model, _vocab) -> Trace:
     return trace(_model, _vocab, text)
 
@@ -178,9 +197,10 @@ def traced(active: ActiveModel, text: str) -> Trace | None:
     """The trace of ``text`` (cached per model, training step and text; never modify it), or None after an
     error message."""
     try:
-        return _trace(active.key, active.step, _weights_id(active.model), text, active.model, active.vocab)
+        with st.spinner(t("inside.reading")):
+            return _trace(active.key, active.step, _weights_id(active.model), text, active.model, active.vocab)
     except ValueError as e:
-        st.error(f"This text cannot be read: {e}.", icon="🚫")
+        st.error(t("inside.unreadable", error=e), icon="🚫")
         return None
 
 
@@ -192,8 +212,9 @@ def sample_trace(active: ActiveModel) -> tuple[Trace, str] | None:
         return None
     text = corpus_sample(corpus.text, min(SAMPLE_CHARS, traceable_chars(active.config)))
     try:
-        return (_trace(active.key, active.step, _weights_id(active.model), text, active.model, active.vocab),
-                corpus.name)
+        with st.spinner(t("inside.reading")):
+            return (_trace(active.key, active.step, _weights_id(active.model), text, active.model, active.vocab),
+                    corpus.name)
     except ValueError:
         return None
 
@@ -205,8 +226,8 @@ def layer_picker(tr: Trace, key: str = LAYER) -> int:
     if tr.num_layers == 1:
         return 0
     remember(key, 0, list(range(tr.num_layers)))
-    return st.segmented_control("Layer", list(range(tr.num_layers)), key=key, required=True,
-                                format_func=lambda i: tr.layer_names[i])
+    return st.segmented_control(t("inside.layer"), list(range(tr.num_layers)), key=key, required=True,
+                                format_func=layer_name)
 
 
 def window_picker(tr: Trace, key: str = WINDOW_START) -> Trace:
@@ -217,6 +238,5 @@ def window_picker(tr: Trace, key: str = WINDOW_START) -> Trace:
     remember(key, 0)
     if not 0 <= st.session_state[key] <= last:
         set_widget(key, min(max(int(st.session_state[key]), 0), last))
-    start = st.slider(f"The pictures show {WINDOW} of the text's {tr.num_steps:,} characters at a time, starting at "
-                      "character", 0, last, key=key)
+    start = st.slider(t("inside.window", window=WINDOW, n=tr.num_steps), 0, last, key=key)
     return window(tr, start, start + WINDOW)

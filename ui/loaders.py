@@ -10,7 +10,7 @@ from rnnviz.checkpoint import Checkpoint, CheckpointError, load_checkpoint, ship
 from rnnviz.data import Corpus, load_corpus
 
 # The order the sidebar lists shipped models in (others follow alphabetically).
-SHIPPED_ORDER = ("lstm", "gru", "scratch-rnn", "lstm-2layer", "lstm-raw")
+SHIPPED_ORDER = ("lstm", "gru", "scratch-rnn", "lstm-2layer", "lstm-raw", "bilstm")
 
 
 @st.cache_data(show_spinner="Loading the text…", max_entries=16)

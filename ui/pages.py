@@ -42,8 +42,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages.section_statistics", "pages/statistics.py", "pages.statistics_title", "📊", "statistics", "pages.statistics_blurb"),
     PageSpec("pages.section_train", "pages/train.py", "pages.train_title", "🏋", "train", "pages.train_blurb"),
     PageSpec("pages.section_generate", "pages/generate.py", "pages.generate_title", "✍", "generate", "pages.generate_blurb"),
+    PageSpec("pages.section_generate", "pages/bidirectional.py", "pages.bidirectional_title", "↔", "bidirectional", "pages.bidirectional_blurb"),
     PageSpec("pages.section_inside", "pages/hidden_states.py", "pages.hidden_states_title", "🧠", "hidden_states", "pages.hidden_states_blurb"),
     PageSpec("pages.section_inside", "pages/gates.py", "pages.gates_title", "🚪", "gates", "pages.gates_blurb"),
+    PageSpec("pages.section_inside", "pages/shapes.py", "pages.shapes_title", "📐", "shapes", "pages.shapes_blurb"),
     PageSpec("pages.section_gradients", "pages/gradients.py", "pages.gradients_title", "📉", "gradients", "pages.gradients_blurb"),
     PageSpec("pages.section_gradients", "pages/memory_lab.py", "pages.memory_lab_title", "🧮", "memory_lab", "pages.memory_lab_blurb"),
 )

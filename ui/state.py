@@ -40,9 +40,16 @@ def remember(key: str, default, options: Sequence | None = None) -> None:
     if key not in st.session_state:
         st.session_state[key] = kept.get(key, default)
     urlstate.apply(key, default, options)
-    if options is not None and st.session_state[key] not in options:
-        st.session_state[key] = default if default in options else options[0]
+    if options is not None and not _among(st.session_state[key], options):
+        st.session_state[key] = default if _among(default, options) else options[0]
     kept[key] = st.session_state[key]
+
+
+def _among(value, options: Sequence) -> bool:
+    """``value`` is one of ``options``; for a multiselect (list) or a range (tuple), each of its values is."""
+    if isinstance(value, (list, tuple)):
+        return all(v in options for v in value)
+    return value in options
 
 
 def save_widgets() -> None:

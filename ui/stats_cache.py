@@ -8,6 +8,7 @@ training step as well (run ids are unique in the process, so sessions never shar
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -17,9 +18,29 @@ import streamlit as st
 from rnnviz import ngram, text_views
 from rnnviz.data import Corpus, Vocab
 from rnnviz.generate import generate
+from rnnviz.i18n import language, t
 from rnnviz.train import evaluate_perplexity
 
-LEVELS = {"word": "words", "char": "characters"}
+LEVELS = ("word", "char")
+
+
+def unit(level: str, capital: bool = False, one: bool = False) -> str:
+    """'words' or 'characters' (what a level counts; 'word', 'character' with ``one``), in the interface's
+    language, 'Words' with ``capital``."""
+    text = t(f"stats_cache.unit_{level}{'_one' if one else ''}")
+    return text.capitalize() if capital else text
+
+
+def _spinner(key: str):
+    """Like ``show_spinner=...`` of a cached function, with the message in the language of the run that waits
+    (the decorator's own message is fixed at import)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def waiting(*args, **kwargs):
+            with st.spinner(t(key)):
+                return fn(*args, **kwargs)
+        return waiting
+    return wrap
 
 
 def corpus_key(corpus: Corpus) -> str:
@@ -32,12 +53,14 @@ def corpus_key(corpus: Corpus) -> str:
 # ---------------------------------------------------------------- text page
 
 
-@st.cache_data(show_spinner="Reading the text…", max_entries=8)
+@_spinner("stats_cache.reading")
+@st.cache_data(show_spinner=False, max_entries=8)
 def raw_lines(key: str, _corpus: Corpus, _data: bytes | None = None) -> list[str]:
     return text_views.raw_lines(_corpus, _data)
 
 
-@st.cache_data(show_spinner="Building the vocabulary…", max_entries=16)
+@_spinner("stats_cache.vocabulary")
+@st.cache_data(show_spinner=False, max_entries=16)
 def vocab_table(key: str, _corpus: Corpus, level: str, min_freq: int,
                 reserved: tuple[str, ...]) -> text_views.VocabTable:
     return text_views.vocab_table(ngram.corpus_tokens(_corpus, level), min_freq, reserved)
@@ -53,12 +76,14 @@ def minibatch_spans(num_tokens: int, batch_size: int, num_steps: int, sampler: s
 # ---------------------------------------------------------------- statistics page
 
 
-@st.cache_data(show_spinner="Counting n-grams…", max_entries=8)
+@_spinner("stats_cache.counting")
+@st.cache_data(show_spinner=False, max_entries=8)
 def ngram_stats(key: str, _corpus: Corpus, level: str) -> ngram.NGramStats:
     return ngram.ngram_stats(ngram.corpus_tokens(_corpus, level), (1, 2, 3), k=50)
 
 
-@st.cache_data(show_spinner="Counting distinct n-grams…", max_entries=16)
+@_spinner("stats_cache.counting_distinct")
+@st.cache_data(show_spinner=False, max_entries=16)
 def growth(key: str, _corpus: Corpus, level: str, max_n: int) -> tuple[list[ngram.NGramGrowth], float]:
     start = time.perf_counter()
     result = ngram.ngram_growth(ngram.corpus_tokens(_corpus, level), max_n)
@@ -76,7 +101,8 @@ class FittedLM:
     seconds: float
 
 
-@st.cache_resource(show_spinner="Fitting the n-gram models…", max_entries=4)
+@_spinner("stats_cache.fitting")
+@st.cache_resource(show_spinner=False, max_entries=4)
 def fitted_lm(key: str, _corpus: Corpus, level: str, val_frac: float, max_tokens: int) -> FittedLM:
     """Shared, read-only: evaluate and sample through ``with_eps`` copies, never refit it.
     Raises ValueError when the training part is empty."""
@@ -87,16 +113,28 @@ def fitted_lm(key: str, _corpus: Corpus, level: str, val_frac: float, max_tokens
     return FittedLM(lm, len(train), val, val_chars, time.perf_counter() - start)
 
 
-@st.cache_data(show_spinner="Scoring the held-out text…", max_entries=32)
-def perplexity_curve(key: str, level: str, val_frac: float, max_tokens: int, epsilons: tuple[float, ...],
-                     _fitted: FittedLM) -> list[ngram.CurvePoint]:
+# The next two hold messages (why a perplexity is infinite): keyed on the language they are written in too.
+@_spinner("stats_cache.scoring")
+@st.cache_data(show_spinner=False, max_entries=32)
+def _perplexity_curve(key: str, level: str, val_frac: float, max_tokens: int, epsilons: tuple[float, ...],
+                      lang: str, _fitted: FittedLM) -> list[ngram.CurvePoint]:
     return _fitted.lm.curve(_fitted.val, epsilons)
 
 
+def perplexity_curve(key: str, level: str, val_frac: float, max_tokens: int, epsilons: tuple[float, ...],
+                     _fitted: FittedLM) -> list[ngram.CurvePoint]:
+    return _perplexity_curve(key, level, val_frac, max_tokens, epsilons, language(), _fitted)
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
+def _order_perplexities(key: str, level: str, val_frac: float, max_tokens: int, eps: tuple[float, ...],
+                        lang: str, _fitted: FittedLM) -> list[ngram.PerplexityResult]:
+    return _fitted.lm.evaluate_orders(_fitted.val, eps)
+
+
 def order_perplexities(key: str, level: str, val_frac: float, max_tokens: int, eps: tuple[float, ...],
                        _fitted: FittedLM) -> list[ngram.PerplexityResult]:
-    return _fitted.lm.evaluate_orders(_fitted.val, eps)
+    return _order_perplexities(key, level, val_frac, max_tokens, eps, language(), _fitted)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -106,7 +144,8 @@ def ngram_samples(key: str, level: str, val_frac: float, max_tokens: int, eps: t
     return {k: _fitted.lm.with_eps(eps[:k]).sample(prefix, n, seed) for k in range(1, len(eps) + 1)}
 
 
-@st.cache_data(show_spinner="Scoring the held-out text with the neural model…", max_entries=32)
+@_spinner("stats_cache.scoring_neural")
+@st.cache_data(show_spinner=False, max_entries=32)
 def neural_perplexity(model_key: str, step: int, key: str, val_frac: float, max_tokens: int, num_steps: int,
                       batch_size: int, _model, _vocab: Vocab, _val_chars: list[str]) -> tuple[float, float]:
     """(validation perplexity, seconds) of the active model on the held-out characters, read in
@@ -116,7 +155,8 @@ def neural_perplexity(model_key: str, step: int, key: str, val_frac: float, max_
     return ppl, time.perf_counter() - start
 
 
-@st.cache_data(show_spinner="The neural model is writing…", max_entries=64)
+@_spinner("stats_cache.writing")
+@st.cache_data(show_spinner=False, max_entries=64)
 def neural_sample(model_key: str, step: int, prefix: str, n: int, seed: int, _model,
                   _vocab: Vocab) -> tuple[str, list[tuple[int, str]]]:
     """(generated characters, unknown prefix characters) sampled at temperature 1, as the n-grams are."""

@@ -1,7 +1,9 @@
 """The Train page's settings: widget keys mapped one to one onto ModelConfig / TrainConfig fields.
 
 A widget's value is the dataclass field's value, unchanged, so widgets → configs → checkpoint metadata
-carry the same numbers, and a d2l preset fills the widgets with its configs' values.
+carry the same numbers (and the URL's query string), and a d2l preset fills the widgets with its configs'
+values. A preset's names are translated here by its id (``train_presets.<id>_label``); the English ones
+of rnnviz.train.PRESETS stay for the CLI.
 """
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import torch
 
 import streamlit as st
 
-from rnnviz.models import ModelConfig
-from rnnviz.train import PRESETS, Preset, TrainConfig
+from rnnviz import i18n
+from rnnviz.i18n import t
+from rnnviz.models import KINDS, ModelConfig
+from rnnviz.train import OPTIMIZERS, PRESETS, SAMPLERS, Preset, TrainConfig
 
 from .state import remember, set_widget
 
@@ -39,7 +43,7 @@ TRAIN_KEYS = {
     "train_eval_every": "eval_every",
 }
 FLOAT_FIELDS = {"dropout", "lr", "clip", "max_seconds", "val_frac"}
-LOADED_PRESET = "train_loaded_preset"  # plain key: the preset whose values the widgets hold
+NONLINEARITIES = ("tanh", "relu")
 
 # Page defaults: the dataclasses' own, except a quicker optimizer and a validation split.
 DEFAULT_MODEL = ModelConfig()
@@ -56,10 +60,14 @@ def device_options() -> list[str]:
 
 
 def options_for(key: str) -> list | None:
-    """The allowed values of a choice widget (None for free inputs)."""
+    """The allowed values of a choice widget (None for free inputs): a URL naming another is refused."""
     return {
+        "train_kind": list(KINDS),
         "train_hidden": HIDDEN_OPTIONS,
         "train_max_tokens": MAX_TOKEN_OPTIONS,
+        "train_sampler": list(SAMPLERS),
+        "train_optimizer": list(OPTIMIZERS),
+        "train_nonlinearity": list(NONLINEARITIES),
         "train_device": device_options(),
     }.get(key)
 
@@ -94,9 +102,29 @@ def apply_preset(name: str) -> None:
     preset: Preset = PRESETS[name]
     for key, value in values_of(preset.model, preset.train).items():
         set_widget(key, value)
-    st.session_state[LOADED_PRESET] = name
 
 
-def short_name(preset: Preset) -> str:
-    """'d2l 9.2 · LSTM' → '9.2 LSTM'."""
-    return preset.name.removeprefix("d2l ").split(" (")[0].replace(" · ", " ")
+def matching_preset(model: ModelConfig, train: TrainConfig) -> str | None:
+    """The id of the preset whose settings the widgets hold (from a click, or from a link), if any."""
+    current = values_of(model, train)
+    return next((name for name, p in PRESETS.items() if values_of(p.model, p.train) == current), None)
+
+
+def _preset_text(name: str, field: str, english: str) -> str:
+    key = f"train_presets.{name.replace('-', '_').replace('.', '_')}_{field}"
+    return t(key) if i18n.has(key) else english
+
+
+def preset_label(name: str) -> str:
+    """'d2l 9.2 · LSTM', in the current language."""
+    return _preset_text(name, "label", PRESETS[name].name)
+
+
+def preset_note(name: str) -> str:
+    return _preset_text(name, "note", PRESETS[name].note)
+
+
+def short_name(name: str) -> str:
+    """The button's text: 'd2l 9.2 · LSTM' → '9.2 LSTM'."""
+    english = PRESETS[name].name.removeprefix("d2l ").split(" (")[0].replace(" · ", " ")
+    return _preset_text(name, "short", english)

@@ -11,12 +11,14 @@ fragments poll (a paused run changes nothing); when that set changes the page re
 from __future__ import annotations
 
 import html
+import math
 
 import streamlit as st
 
 from rnnviz import plots
+from rnnviz.i18n import t
 
-from . import training
+from . import charts, explain, training
 from .state import WATCHED_RUN
 from .worker import DIVERGED, DONE, FAILED, PAUSED, QUEUED, RUNNING, STOPPED, SAMPLE_EVERY_S, RunView
 
@@ -37,12 +39,11 @@ def live_panel() -> None:
     active = _moving(jobs)
     job = training.watched()
     if job is None:
-        st.info("Choose the settings above and press **Start training**: the curves and the model's own "
-                "writing appear here, live.", icon="👆")
+        st.info(t("train_live.idle"), icon="👆")
         return
     if len(jobs) > 1:
         labels = {j.id: j.label for j in jobs}
-        st.selectbox("Watching", list(labels), format_func=labels.get, key=WATCHED_RUN)
+        st.selectbox(t("train_live.watching"), list(labels), format_func=labels.get, key=WATCHED_RUN)
     st.fragment(run_every=training.POLL_S if active else None)(_numbers)(job.id, active)
     st.fragment(run_every=CHART_EVERY_S if active else None)(_pictures)(job.id)
 
@@ -70,39 +71,39 @@ def _pictures(job_id: int) -> None:
     if job is None:
         return
     _charts(job.view())
-    st.subheader("Runs in this session")
-    st.dataframe(training.run_table([j.view() for j in training.runs()]), hide_index=True,
-                 key="train_run_table",
-                 column_config={"Parameters": st.column_config.NumberColumn(format="localized"),
-                                "Tokens/s": st.column_config.NumberColumn(format="localized")})
+    st.subheader(t("train_live.table_heading"))
+    table = training.run_table([j.view() for j in training.runs()])
+    localized = st.column_config.NumberColumn(format="localized")
+    st.dataframe(table, hide_index=True, key="train_run_table",
+                 column_config={training.column("parameters"): localized, training.column("tokens_s"): localized})
+    st.download_button(t("train_live.table_csv"), data=table.to_csv(index=False), file_name="rnnviz-runs.csv",
+                       mime="text/csv", key="train_table_csv", on_click="ignore", help=t("train_live.table_csv_help"))
 
 
 def _status(v: RunView) -> None:
-    where = f"on {v.device}"
     if v.status == QUEUED:
         st.info(training.queue_message(v), icon="⏳")
     elif v.status == RUNNING:
-        st.markdown(f":green-badge[● training] **{v.label}** {where}, {v.n_params:,} parameters")
+        st.markdown(t("train_live.running", label=v.label, device=v.device, params=v.n_params))
     elif v.status == PAUSED:
-        st.warning(f"**{v.label}** is paused at step {v.step:,}. Resume continues with the very next minibatch.",
-                   icon="⏸")
+        st.warning(t("train_live.paused", label=v.label, step=v.step), icon="⏸")
     elif v.status == DONE:
-        st.success(f"**{v.label}**: {v.message}", icon="✅")
+        st.success(t("train_live.ended", label=v.label, message=v.message), icon="✅")
     elif v.status == STOPPED:
-        st.info(f"**{v.label}**: {v.message}", icon="⏹")
+        st.info(t("train_live.ended", label=v.label, message=v.message), icon="⏹")
     elif v.status == DIVERGED:
-        st.error(f"**{v.label}** diverged. {v.message}", icon="💥")
+        st.error(t("train_live.diverged", label=v.label, message=v.message), icon="💥")
     elif v.status == FAILED:
-        st.error(f"**{v.label}**: {v.message}", icon="🚫")
+        st.error(t("train_live.ended", label=v.label, message=v.message), icon="🚫")
 
 
 def _controls(v: RunView) -> None:
     row = st.container(horizontal=True)
-    row.button("⏸ Pause", key="train_pause", on_click=_control, args=(v.id, "pause"),
+    row.button(t("train_live.pause"), key="train_pause", on_click=_control, args=(v.id, "pause"),
                disabled=v.status not in (QUEUED, RUNNING))
-    row.button("▶ Resume", key="train_resume", on_click=_control, args=(v.id, "resume"),
+    row.button(t("train_live.resume"), key="train_resume", on_click=_control, args=(v.id, "resume"),
                disabled=v.status != PAUSED)
-    row.button("⏹ Stop", key="train_stop", on_click=_control, args=(v.id, "stop"), disabled=not v.active)
+    row.button(t("train_live.stop"), key="train_stop", on_click=_control, args=(v.id, "stop"), disabled=not v.active)
 
 
 def _metrics(v: RunView) -> None:
@@ -110,20 +111,22 @@ def _metrics(v: RunView) -> None:
     epochs = v.train_config["epochs"]
     budget = v.train_config["max_seconds"]
     cols = st.columns(6)
-    cols[0].metric("Step", f"{v.step:,}", help=f"About {v.total_steps:,} steps in all "
-                   f"({v.steps_per_epoch:,} per epoch).")
-    cols[1].metric("Epoch", f"{last.get('epoch', 0)} / {epochs:,}")
-    cols[2].metric("Training perplexity", _num(v.train_ppl),
-                   help="exp(average loss per character) over the last finished epoch, as d2l prints it; "
-                        "before the first epoch ends, the last minibatch's.")
-    cols[3].metric("Validation perplexity", _num(v.val_ppl),
-                   help="On the held-out end of the text, at each epoch's end." if v.train_config["val_frac"]
-                   else "No validation split: set one under Data.")
-    cols[4].metric("Tokens / s", f"{v.tokens_per_s:,.0f}" if v.tokens_per_s else "—",
-                   help="Characters trained on per second of wall-clock time over the last few seconds.")
+    cols[0].metric(t("train_live.step"), f"{v.step:,}",
+                   help=t("train_live.step_help", total=v.total_steps, per_epoch=v.steps_per_epoch))
+    cols[1].metric(t("train_live.epoch"), f"{last.get('epoch', 0)} / {epochs:,}")
+    cols[2].metric(t("train_live.train_ppl"), _num(v.train_ppl), help=t("train_live.train_ppl_help"))
+    cols[3].metric(t("train_live.val_ppl"), _num(v.val_ppl),
+                   help=t("train_live.val_ppl_help" if v.train_config["val_frac"] else "train_live.val_ppl_none"))
+    vocab_size = v.model_config["vocab_size"]
+    for col, ppl in ((cols[2], v.train_ppl), (cols[3], v.val_ppl)):
+        if ppl is not None:
+            with col:  # the definition, with this run's number plugged in
+                explain.perplexity_help(ppl, math.log(ppl), vocab_size)
+    cols[4].metric(t("train_live.tokens_s"), f"{v.tokens_per_s:,.0f}" if v.tokens_per_s else "—",
+                   help=t("train_live.tokens_s_help"))
     eta = training.fmt_duration(v.eta_s) if v.active else "—"
-    cols[5].metric("Time left", eta, help="Minutes:seconds, estimated from the recent speed and the steps left"
-                   + (f", within the time budget of {budget:g} s." if budget else "."))
+    cols[5].metric(t("train_live.eta"), eta, help=t("train_live.eta_budget_help", budget=budget) if budget
+                   else t("train_live.eta_help"))
 
 
 def _num(x: float | None) -> str:
@@ -133,22 +136,21 @@ def _num(x: float | None) -> str:
 def _charts(v: RunView) -> None:
     rev = v.id  # keeps a viewer's zoom while the curves grow
     left, right = st.columns(2)
-    left.plotly_chart(plots.loss_figure(v.history, revision=rev), key="train_chart_loss", theme=None)
-    right.plotly_chart(plots.perplexity_figure(v.history, v.model_config["vocab_size"], revision=rev),
-                       key="train_chart_ppl", theme=None)
+    charts.show(plots.loss_figure(v.history, revision=rev), key="train_chart_loss", where=left)
+    charts.show(plots.perplexity_figure(v.history, v.model_config["vocab_size"], revision=rev),
+                key="train_chart_ppl", where=right)
     left, right = st.columns(2)
-    left.plotly_chart(plots.grad_norm_figure(v.history, v.train_config["clip"], revision=rev),
-                      key="train_chart_grad", theme=None)
+    charts.show(plots.grad_norm_figure(v.history, v.train_config["clip"], revision=rev), key="train_chart_grad",
+                where=left)
     with right:
-        st.markdown("##### What the model writes now")
+        st.markdown(t("train_live.sample_heading"))
         if v.sample_prefix:
             body = (f"<b style='color:#0072B2'>{html.escape(v.sample_prefix)}</b>"
                     f"{html.escape(v.sample) if v.sample else '…'}")
         else:
             body = "…"
-        st.markdown(f"<div style=\"{_SAMPLE_CSS}\">{body}</div>", unsafe_allow_html=True)
+        st.markdown(f"<div class=\"rnnviz-data\" style=\"{_SAMPLE_CSS}\">{body}</div>", unsafe_allow_html=True)
         if v.sample_step:
-            st.caption(f"Greedy continuation of the blue prefix after step {v.sample_step:,}; "
-                       f"refreshed every {SAMPLE_EVERY_S:g} s while training.")
+            st.caption(t("train_live.sample_caption", step=v.sample_step, every=SAMPLE_EVERY_S))
         else:
-            st.caption("The first sample appears after the first step.")
+            st.caption(t("train_live.sample_waiting"))

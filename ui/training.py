@@ -8,6 +8,7 @@ the session does not come back (a reconnect within the grace period resumes them
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 
@@ -15,7 +16,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from rnnviz import i18n
 from rnnviz.data import Corpus
+from rnnviz.i18n import t
 from rnnviz.models import KIND_NAMES, ModelConfig
 from rnnviz.train import TrainConfig, Trainer, check_fits, prepare_data
 
@@ -78,13 +81,30 @@ def runs() -> list[TrainingJob]:
     return list(run_book().jobs.values())
 
 
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam"}  # names, the same in every language
+
+
+def kind_name(kind: str, short: bool = False) -> str:
+    """A model kind as the interface names it, in the current language ('LSTM', 'RNN (scratch)' when short)."""
+    key = f"models.{'short' if short else 'kind'}_{kind.replace('-', '_')}"
+    return t(key) if i18n.has(key) else KIND_NAMES.get(kind, kind)
+
+
+def _describe(kind: str, hidden: int, layers: int, bidirectional: bool, optimizer: str, lr: float) -> str:
+    return t("training.run_model", kind=kind_name(kind, short=True), hidden=hidden,
+             layers=t("training.layers_suffix", n=layers) if layers > 1 else "",
+             bi=t("training.bidirectional_suffix") if bidirectional else "",
+             optimizer=OPTIMIZER_NAMES.get(optimizer, optimizer), lr=lr)
+
+
 def run_label(mcfg: ModelConfig, tcfg: TrainConfig) -> str:
     """A short name: 'LSTM 256 ×2 · Adam lr 0.005'."""
-    name = KIND_NAMES[mcfg.kind].replace(" from the formula (scratch)", " (scratch)")
-    layers = f" ×{mcfg.num_layers}" if mcfg.num_layers > 1 else ""
-    bi = " bidirectional" if mcfg.bidirectional else ""
-    optimizer = {"sgd": "SGD", "adam": "Adam"}.get(tcfg.optimizer, tcfg.optimizer)
-    return f"{name} {mcfg.hidden_size}{layers}{bi} · {optimizer} lr {tcfg.lr:g}"
+    return _describe(mcfg.kind, mcfg.hidden_size, mcfg.num_layers, mcfg.bidirectional, tcfg.optimizer, tcfg.lr)
+
+
+def run_name(number: int, mcfg: ModelConfig, tcfg: TrainConfig) -> str:
+    """'Run 3 · LSTM 256 ×2 · Adam lr 0.005', in the language of the page that asks."""
+    return t("training.run_name", number=number, model=run_label(mcfg, tcfg))
 
 
 def start_run(model_cfg: ModelConfig, train_cfg: TrainConfig, corpus: Corpus) -> TrainingJob:
@@ -94,21 +114,22 @@ def start_run(model_cfg: ModelConfig, train_cfg: TrainConfig, corpus: Corpus) ->
     """
     book = run_book()
     if book.active_count() >= MAX_ACTIVE_PER_SESSION:
-        raise StartRefused(f"This session already has {MAX_ACTIVE_PER_SESSION} unfinished runs; "
-                           "stop one before starting another.")
+        raise StartRefused(t("training.too_many", n=MAX_ACTIVE_PER_SESSION))
     check_fits(model_cfg, train_cfg)  # every setting checked before the text is even cut
     train_ids, val_ids, vocab = prepare_data(corpus, train_cfg)
     mcfg = dataclasses.replace(model_cfg, vocab_size=len(vocab))
     try:
         trainer = Trainer(mcfg, train_cfg, train_ids, val_ids)
     except torch.OutOfMemoryError:
-        raise StartRefused("Not enough memory for this model on this device; make it smaller.") from None
+        raise StartRefused(t("training.no_memory")) from None
     number = book.next_number()
     info = corpus_info(corpus, len(train_ids) + len(val_ids))
-    job = TrainingJob(trainer, vocab, f"Run {number} · {run_label(mcfg, train_cfg)}", info, number=number)
+    # The name is a callable so that it follows the page's language after a switch.
+    label = functools.partial(run_name, number, mcfg, train_cfg)
+    job = TrainingJob(trainer, vocab, label, info, number=number)
     dropped = book.add(job.start())
-    for label in dropped:
-        st.toast(f"Removed the oldest finished run, {label}, to keep at most {book.max_kept}.", icon="🗑")
+    for name in dropped:
+        st.toast(t("training.dropped", label=name, n=book.max_kept), icon="🗑")
     st.session_state[WATCHED_RUN] = job.id
     return job
 
@@ -125,39 +146,46 @@ def watched() -> TrainingJob | None:
 
 def queue_message(view: RunView) -> str:
     ahead = view.queue_ahead or 0
-    runs_ahead = f"{ahead} run{'s' if ahead != 1 else ''} ahead of you"
-    return (f"⏳ Queued: {runs_ahead}. At most {view.slots} runs train at once on this server; "
-            "yours starts as soon as a slot frees.")
+    return t("training.queued_one" if ahead == 1 else "training.queued_many", ahead=ahead, slots=view.slots)
 
 
 def _fmt_ppl(v: float | None) -> float | None:
     return round(v, 3) if v is not None and math.isfinite(v) else None
 
 
+TABLE_COLUMNS = ("run", "model", "status", "steps", "epochs", "train_ppl", "val_ppl", "tokens_s", "time_s",
+                 "parameters", "batch_length", "sampler", "clip", "text", "device")
+
+
+def column(name: str) -> str:
+    """The run table's header ``name`` (one of TABLE_COLUMNS) in the current language."""
+    return t(f"training.col_{name}")
+
+
 def run_table(views: list[RunView]) -> pd.DataFrame:
-    """One row per run: its settings and its latest figures."""
+    """One row per run: its settings and its latest figures, headed in the current language."""
     rows = []
     for v in views:
-        t = v.train_config
+        m, tc = v.model_config, v.train_config
         last = v.last or {}
-        rows.append({
-            "Run": v.number,
-            "Model": v.label.split(" · ", 1)[1],
-            "Status": v.status,
-            "Steps": v.step,
-            "Epochs": last.get("epoch", 0),
-            "Train ppl": _fmt_ppl(v.train_ppl),
-            "Val ppl": _fmt_ppl(v.val_ppl),
-            "Tokens/s": round(last.get("tokens_per_s", 0.0)),
-            "Time (s)": round(last.get("elapsed_s", 0.0), 1),
-            "Parameters": v.n_params,
-            "Batch × length": f"{t['batch_size']} × {t['num_steps']}",
-            "Sampler": t["sampler"],
-            "θ": t["clip"],
-            "Text": v.corpus.get("name", ""),
-            "Device": v.device,
-        })
-    return pd.DataFrame(rows)
+        rows.append(dict(zip(map(column, TABLE_COLUMNS), (
+            v.number,
+            _describe(m["kind"], m["hidden_size"], m["num_layers"], m["bidirectional"], tc["optimizer"], tc["lr"]),
+            t(f"worker.status_{v.status}"),
+            v.step,
+            last.get("epoch", 0),
+            _fmt_ppl(v.train_ppl),
+            _fmt_ppl(v.val_ppl),
+            round(last.get("tokens_per_s", 0.0)),
+            round(last.get("elapsed_s", 0.0), 1),
+            v.n_params,
+            f"{tc['batch_size']} × {tc['num_steps']}",
+            t(f"train.sampler_{tc['sampler']}"),
+            tc["clip"],
+            v.corpus.get("name", ""),
+            v.device,
+        ))))
+    return pd.DataFrame(rows, columns=[column(c) for c in TABLE_COLUMNS])
 
 
 def fmt_duration(seconds: float) -> str:
@@ -167,4 +195,4 @@ def fmt_duration(seconds: float) -> str:
     s = int(round(seconds))
     if s >= 3600:
         return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-    return f"{s // 60}:{s % 60:02d}" if s >= 60 else f"{s} s"
+    return f"{s // 60}:{s % 60:02d}" if s >= 60 else t("training.seconds", s=s)

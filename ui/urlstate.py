@@ -12,8 +12,8 @@ widget that should keep its value: the widget key is the query parameter's name
   ignored with a visible note and the widget keeps its value.
 - :func:`publish` (app.py, after the page) writes the values of every widget remembered in this run.
 - A value that parses but that the widget itself refuses (out of its min/max) raises Streamlit's
-  ``StreamlitAPIException`` while the page draws: :func:`recover` puts the URL's values back to the
-  widgets' defaults and reruns, with the note.
+  ``StreamlitAPIException`` while the page draws: :func:`recover` puts that widget back to its default
+  and reruns, with the note; the other values of the link still apply.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 _PUBLISHED = "_url_published"  # the query string this session last wrote: {name: [values]}
 _INCOMING = "_url_incoming"  # this run's externally changed query string, to apply
@@ -28,6 +29,7 @@ _APPLIED = "_url_applied"  # {key: default} applied from the URL in this run
 _SEEN = "_url_seen"  # {key: True} remembered in this run, in order
 _NOTES = "_url_notes"  # ignored parameters, shown once: [(name, value)]
 _REVERT = "_url_revert"  # {key: default} to reset at the start of the next run
+_REFUSED = "_url_refused"  # {key: raw values} a widget refused: not applied again from the same URL
 MAX_VALUE_CHARS = 2_000  # a bookmark, not a document; longer values are ignored
 
 
@@ -42,7 +44,9 @@ def begin() -> None:
         ss[key] = default
         ss.setdefault("_kept_widgets", {})[key] = default
     query = _query()
-    ss[_INCOMING] = query if query and query != ss.get(_PUBLISHED) else {}
+    incoming = query if query and query != ss.get(_PUBLISHED) else {}
+    refused = ss.get(_REFUSED, {})
+    ss[_INCOMING] = {k: v for k, v in incoming.items() if refused.get(k) != v}
     ss[_APPLIED] = {}
     ss[_SEEN] = {}
 
@@ -83,11 +87,13 @@ def _parse(raw: list[str], default, options: Sequence | None):
         raise ValueError("too long")
     if isinstance(default, (list, tuple)):
         like = default[0] if default else (options[0] if options else "")
-        if options is not None and not isinstance(default, tuple):
-            # a multiselect: each value one of the options
+        if options is not None:
+            # a multiselect (list) or a range select_slider (tuple): each value one of the options
             values = [_match(r, options) for r in raw if r != ""]
         else:
             values = [_parse_scalar(r, like) for r in raw if r != ""]
+        if isinstance(default, tuple) and len(values) != len(default):  # a range has both its ends
+            raise ValueError(raw)
         return tuple(values) if isinstance(default, tuple) else values
     if len(raw) != 1:
         raise ValueError(raw)
@@ -99,7 +105,10 @@ def _parse(raw: list[str], default, options: Sequence | None):
 def apply(key: str, default, options: Sequence | None = None) -> None:
     """Inside ``remember``: if this run's URL names ``key``, set the widget from it (or note why not)."""
     ss = st.session_state
-    ss.setdefault(_SEEN, {})[key] = True
+    seen = ss.setdefault(_SEEN, {})
+    if key in seen:  # remembered twice in one run: the widget may already be drawn, and must not be set again
+        return
+    seen[key] = True
     raw = ss.get(_INCOMING, {}).get(key)
     if raw is None:
         return
@@ -132,22 +141,39 @@ def publish() -> None:
     ss[_PUBLISHED] = query
 
 
-def recover(exc: Exception) -> bool:
-    """After a widget refused a value: if URL values were applied this run, reset them and rerun.
+def _drawn_keys() -> frozenset[str]:
+    """Keys of the widgets registered so far in this run (a widget registers before it checks its value)."""
+    ctx = get_script_run_ctx()
+    return ctx.shared.widget_user_keys_this_run.snapshot() if ctx is not None else frozenset()
 
-    Returns False (the caller re-raises) when the URL had nothing to do with the error.
+
+def recover(exc: Exception) -> bool:
+    """After a widget refused a value: if it was a value from the URL, put that one back and rerun.
+
+    The culprit is the last URL-applied key whose widget got as far as registering itself. Returns False
+    (the caller re-raises) when no URL value is to blame.
     """
     ss = st.session_state
     applied = ss.get(_APPLIED) or {}
-    if not applied:
+    drawn = _drawn_keys()
+    culprits = [key for key in ss.get(_SEEN, {}) if key in applied and key in drawn]
+    if not culprits:
         return False
-    ss[_REVERT] = dict(applied)
-    ss.setdefault(_NOTES, []).extend((key, ",".join(ss.get(_INCOMING, {}).get(key, []))[:80]) for key in applied)
-    ss[_PUBLISHED] = _query()  # do not apply the same URL again
+    key = culprits[-1]
+    raw = ss.get(_INCOMING, {}).get(key, [])
+    ss.setdefault(_REVERT, {})[key] = applied[key]
+    ss.setdefault(_REFUSED, {})[key] = raw
+    ss.setdefault(_NOTES, []).append((key, ",".join(raw)[:80]))
     st.rerun()
     return True  # not reached
 
 
 def take_notes() -> list[tuple[str, str]]:
-    """The ignored parameters not yet shown (each shown once)."""
+    """The ignored parameters not yet shown (each shown once).
+
+    None while :func:`recover`'s rerun is pending: app.py's ``finally`` runs on the way out of the discarded
+    run too, and the notes must wait for the run that is shown.
+    """
+    if _REVERT in st.session_state:
+        return []
     return st.session_state.pop(_NOTES, [])

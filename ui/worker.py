@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import collections
 import copy
+import ctypes
 import itertools
 import logging
 import math
 import os
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -38,6 +41,7 @@ import torch
 from rnnviz.checkpoint import checkpoint_bytes
 from rnnviz.data import Vocab
 from rnnviz.generate import generate, unknown_chars
+from rnnviz.i18n import t
 from rnnviz.models import ModelConfig, count_parameters
 from rnnviz.train import TrainConfig, Trainer, TrainingDiverged
 
@@ -54,6 +58,44 @@ DONE, STOPPED, DIVERGED, FAILED = "done", "stopped", "diverged", "failed"
 ACTIVE = (QUEUED, RUNNING, PAUSED)
 
 _ids = itertools.count(1)
+
+
+OS_THREAD_PREFIX = "rnnviz-train"  # what `top -H` and /proc/<pid>/task/*/comm show for a run's thread
+
+
+def name_os_thread(name: str) -> None:
+    """Give the calling thread ``name`` at the OS level too (Linux; 15 bytes at most), so a run's thread can be
+    seen from outside the process: benchmarks/load_sessions.py counts them to check that closed sessions leave
+    none behind. Python 3.11 names threads only inside the interpreter. Elsewhere this does nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # 15 = PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
+
+
+def nice_from_env(default: int = 10) -> int:
+    """RNNVIZ_TRAIN_NICE: how much lower than the pages' the OS priority of a run's thread is (0 to 19)."""
+    raw = os.environ.get("RNNVIZ_TRAIN_NICE", "")
+    try:
+        return min(19, max(0, int(raw))) if raw.strip() else default
+    except ValueError:
+        log.warning("RNNVIZ_TRAIN_NICE=%r is not a whole number; using %d", raw, default)
+        return default
+
+
+def lower_os_priority(nice: int) -> None:
+    """Make the calling thread (and the threads it starts) ``nice`` steps nicer, so that on a busy machine the
+    pages' script runs, and a browser on the same machine, get the CPU before training does; when nothing else
+    wants the CPU, training runs as fast as before. Linux applies nice per thread; elsewhere this does nothing."""
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return
+    try:  # relative to the process's main thread: a thread started by a run's thread inherits its nice already
+        base = os.getpriority(os.PRIO_PROCESS, os.getpid())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, base + nice))
+    except OSError:
+        pass
 
 
 def max_jobs_from_env(default: int = 2) -> int:
@@ -151,7 +193,8 @@ class RunView:
     number: int  # 1, 2, ... within its session
     label: str
     status: str
-    message: str
+    message_key: str  # "" or a catalogue key (rnnviz/locales/*/worker.toml), translated when shown
+    message_values: dict
     model_config: dict
     train_config: dict
     corpus: dict
@@ -171,6 +214,11 @@ class RunView:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def message(self) -> str:
+        """The run's last message in the language of the thread that asks (the page's, not the trainer's)."""
+        return t(self.message_key, **self.message_values) if self.message_key else ""
 
     @property
     def last(self) -> dict | None:
@@ -200,11 +248,11 @@ class RunView:
 class TrainingJob:
     """One training run: a :class:`Trainer`, the thread that steps it, and what the page reads."""
 
-    def __init__(self, trainer: Trainer, vocab: Vocab, label: str, corpus: dict, number: int = 1,
+    def __init__(self, trainer: Trainer, vocab: Vocab, label: str | Callable[[], str], corpus: dict, number: int = 1,
                  scheduler: Scheduler | None = None, sample_prefix: str = SAMPLE_PREFIX):
         self.id = next(_ids)
         self.number = number
-        self.label = label
+        self._label = label
         self.trainer = trainer
         self.vocab = vocab
         self.corpus = dict(corpus)
@@ -215,7 +263,7 @@ class TrainingJob:
         self._cond = threading.Condition(self._data_lock)
         self._want = RUNNING  # RUNNING, PAUSED or STOPPED: what the page asked for
         self._status = QUEUED
-        self._message = ""
+        self._message: tuple[str, dict] = ("", {})  # catalogue key and values: the page translates it
         self._history: list[dict] = []
         self._sample, self._sample_step = "", 0
         self._rate = collections.deque()  # (wall time, tokens) while running, for the live rate
@@ -224,6 +272,11 @@ class TrainingJob:
         self._thread = threading.Thread(target=self._run, name=f"rnnviz-train-{self.id}.0", daemon=True)
 
     # ------------------------------------------------------------------ page side
+
+    @property
+    def label(self) -> str:
+        """The run's name; a callable label is asked each time, so it follows the page's language."""
+        return self._label() if callable(self._label) else self._label
 
     def start(self) -> "TrainingJob":
         self._thread.start()
@@ -267,14 +320,15 @@ class TrainingJob:
         never changed after they are published."""
         with self._data_lock:
             history = self._history[:]
-            status, message = self._status, self._message
+            status, (message_key, message_values) = self._status, self._message
             sample, sample_step = self._sample, self._sample_step
             rate = self._recent_rate()
         t = self.trainer
         if not rate and history:
             rate = history[-1]["tokens_per_s"]
         return RunView(
-            id=self.id, number=self.number, label=self.label, status=status, message=message,
+            id=self.id, number=self.number, label=self.label, status=status, message_key=message_key,
+            message_values=dict(message_values),
             model_config=t.model_cfg.to_dict(), train_config=t.cfg.to_dict(), corpus=self.corpus,
             n_params=count_parameters(t.model), steps_per_epoch=t.steps_per_epoch, total_steps=t.total_steps,
             history=history, sample=sample, sample_prefix=self.sample_prefix, sample_step=sample_step,
@@ -308,7 +362,7 @@ class TrainingJob:
             "train_ppl": view.train_ppl, "val_ppl": view.val_ppl, "train_seconds": self.trainer.elapsed,
             "tokens_per_s": view.last["tokens_per_s"] if view.last else 0.0, "steps": view.step,
             "epochs": self.trainer.epoch, "device": view.device,
-            "diverged": view.message if view.status == DIVERGED else "",
+            "diverged": view.message if view.status == DIVERGED else "",  # in the language of the page asking
         }
         history = [{k: v for k, v in h.items() if k != "time"} for h in view.history]
         return checkpoint_bytes(self.trainer.model, self.vocab, self.trainer.model_cfg, self.trainer.cfg,
@@ -328,7 +382,7 @@ class TrainingJob:
                 self._spawn()
             elif self._status == PAUSED and want == STOPPED:
                 self._status = STOPPED
-                self._message = f"Stopped after {self.trainer.step_count:,} steps."
+                self._message = self._stopped_message()
             self._cond.notify_all()
         self.scheduler.wake()
 
@@ -336,7 +390,7 @@ class TrainingJob:
         with self._data_lock:
             return self._want != RUNNING
 
-    def _set(self, status: str, message: str | None = None) -> None:
+    def _set(self, status: str, message: tuple[str, dict] | None = None) -> None:
         with self._cond:
             self._status = status
             if message is not None:
@@ -358,6 +412,8 @@ class TrainingJob:
         other run's steps 2.5× slower on 2 cores (libgomp throttles its spinning once it manages more
         threads than there are cores)."""
         holding = False
+        name_os_thread(f"{OS_THREAD_PREFIX}{self.id}")
+        lower_os_priority(nice_from_env())
         try:
             if not self.scheduler.acquire(self.id, self._cancelled):
                 self._settle()
@@ -386,11 +442,11 @@ class TrainingJob:
                     self._publish(self.trainer.step())
                 if time.monotonic() - self._sample_time >= SAMPLE_EVERY_S:
                     self._refresh_sample()
-        except TrainingDiverged as e:
-            self._set(DIVERGED, str(e))
+        except TrainingDiverged:
+            self._set(DIVERGED, self._diverged_message())
         except Exception as e:  # noqa: BLE001 — a crash in this thread must reach the page, not vanish
             log.exception("training run %s failed", self.id)
-            self._set(FAILED, f"Training failed: {type(e).__name__}: {e}")
+            self._set(FAILED, ("worker.failed", {"error": f"{type(e).__name__}: {e}"}))
         finally:
             if holding:
                 self.scheduler.release(self.id)
@@ -400,7 +456,7 @@ class TrainingJob:
         with self._cond:
             if self._want == STOPPED:
                 self._status = STOPPED
-                self._message = f"Stopped after {self.trainer.step_count:,} steps."
+                self._message = self._stopped_message()
             else:
                 self._status = PAUSED
             self._rate.clear()
@@ -453,11 +509,23 @@ class TrainingJob:
         ids = self.trainer.train_corpus[:15]
         return "".join(self.vocab.to_tokens(ids)) if ids else ""
 
-    def _done_message(self) -> str:
-        t = self.trainer
-        why = (f"its time budget of {t.cfg.max_seconds:g} s" if t.cfg.max_seconds and t.elapsed >= t.cfg.max_seconds
-               else f"{t.epoch} epoch{'s' if t.epoch != 1 else ''}")
-        return f"Finished: {t.step_count:,} steps, {why}, in {t.elapsed:.0f} s of training."
+    # Messages are written here, on the training thread, whose language is English; they are kept as a
+    # catalogue key and its values, and RunView.message translates them on the page's thread.
+
+    def _stopped_message(self) -> tuple[str, dict]:
+        return "worker.stopped", {"steps": self.trainer.step_count}
+
+    def _diverged_message(self) -> tuple[str, dict]:
+        """Trainer.step raised before counting the step, so step_count is the last finite one."""
+        tr = self.trainer
+        return "worker.diverged", {"step": tr.step_count + 1, "kept": tr.step_count, "lr": tr.cfg.lr}
+
+    def _done_message(self) -> tuple[str, dict]:
+        tr = self.trainer
+        values = {"steps": tr.step_count, "seconds": tr.elapsed, "epochs": tr.epoch, "budget": tr.cfg.max_seconds}
+        if tr.cfg.max_seconds and tr.elapsed >= tr.cfg.max_seconds:
+            return "worker.done_budget", values
+        return ("worker.done_epoch" if tr.epoch == 1 else "worker.done_epochs"), values
 
 
 @dataclass
