@@ -236,6 +236,7 @@ async def _run_state(page) -> tuple[bool, bool]:
 async def session(index: int, browser, url: str, start_gate: asyncio.Event, result: SessionResult,
                   contexts: list) -> None:
     ctx = await browser.new_context(viewport={"width": 1280, "height": 1000}, base_url=url)
+    ctx.set_default_timeout(NAV_TIMEOUT_MS)  # a click waits for its link as long as a page load may take
     contexts.append(ctx)
     page = await ctx.new_page()
     result.page = page

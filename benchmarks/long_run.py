@@ -133,7 +133,7 @@ def main() -> int:
                     if where == "train":
                         step = tab.step()
                     rows.append({"minute": round((now - t0) / 60), "rss_mb": s.rss / 1024**2, "threads": s.threads,
-                                 "step": step, "on": where})
+                                 "step": step, "on": where, "trips": trips})
                     r = rows[-1]
                     print(f"  minute {r['minute']:3d}  rss {r['rss_mb']:7.1f} MB  threads {r['threads']:3d}  "
                           f"step {r['step']:7,d} ({'read now' if where == 'train' else 'last read'})", flush=True)
@@ -201,6 +201,13 @@ def main() -> int:
           f"minute {last['minute']}: +{growth:.1f} MB; peak {max(s.rss for s in sampler.samples) / 1024**2:.0f} MB")
     print(f"the run's history   {final_step - base['step']:,} steps × {per_row} bytes = {history_mb:.1f} MB")
     print(f"beyond the history  {growth - history_mb:+.1f} MB; second half: {slope:+.1f} MB per 10 minutes")
+    toured = next((r for r in rows if r["trips"] >= len(AWAY)), None)  # every page's caches are filled by now
+    if toured is not None and toured is not last:
+        grown = last["rss_mb"] - toured["rss_mb"]
+        hist = (final_step - toured["step"]) * per_row / 1024**2
+        print(f"after every page    {toured['rss_mb']:.0f} MB at minute {toured['minute']} (all pages visited once) "
+              f"-> {last['rss_mb']:.0f} MB: +{grown:.1f} MB, of which the history {hist:.1f} MB, "
+              f"beyond it {grown - hist:+.1f} MB")
     if train_load:
         print(f"/train load time    first {train_load[0][1]:.2f} s, last {train_load[-1][1]:.2f} s, "
               f"max {max(x for _, x in train_load):.2f} s over {len(train_load)} returns")

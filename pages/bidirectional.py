@@ -49,7 +49,7 @@ def _ppl(model: active.ActiveModel, name: str) -> str:
 
 
 st.subheader(t("bidirectional.scores_heading"))
-for col, (key, model) in zip((left, right), pair.items()):
+for col, (key, model) in zip(st.columns(2, gap="large"), pair.items()):
     with col:
         st.markdown(f"**{html.escape(models[key])}**")
         a, b = st.columns(2)

@@ -6,9 +6,10 @@ import torch
 
 import ui
 from rnnviz import memory_plots as mp
-from rnnviz.memory_lab import (CELL_NAMES, CELLS, MemoryRun, forget_gates, input_saliency, predictions,
-                               sweep_stream)
-from rnnviz.memory_tasks import SHAPES, TASKS, TaskError, describe_example
+from rnnviz.i18n import t
+from rnnviz.memory_lab import CELLS, MemoryRun, cell_name, forget_gates, input_saliency, predictions, sweep_stream
+from rnnviz.memory_tasks import SHAPES, TASKS, TaskError, describe_example, shape_name, shape_text
+from ui import charts, present
 
 ui.ensure_app()
 
@@ -21,38 +22,36 @@ SWEEP_STEPS = (100, 300, 600)
 RUNS_KEY = "memory_runs"  # {"settings": (task, T, seed), "runs": {cell: MemoryRun}}
 SWEEP_KEY = "memory_sweep"  # {"settings": ..., "Ts": [...], "acc": {cell: [...]}, "steps": int}
 
-st.title("🧮 Memory lab")
-st.caption("The lecture claims a vanilla RNN cannot carry information far and that gates fix it (“The **cat**, which "
-           "already ate …, **was** full” vs “The **cats** … **were** full”). Here you set how far, T, and watch "
-           "three cells learn the same task.")
+st.title(t("memory_lab.title"))
+st.caption(t("memory_lab.intro"))
 
 # ---------------------------------------------------------------- the task and its shape
 ui.remember("memory_task", "agreement", list(TASKS))
-task_name = st.segmented_control("Task", list(TASKS), format_func=lambda n: TASKS[n].title, key="memory_task",
-                                 required=True)
+task_name = st.segmented_control(t("memory_lab.task"), list(TASKS), format_func=lambda n: TASKS[n].title,
+                                 key="memory_task", required=True)
 task = TASKS[task_name]
 shape_cols = st.columns(len(SHAPES))
 for col, shape in zip(shape_cols, SHAPES):
-    col.plotly_chart(mp.shape_figure(shape, highlight=shape == task.shape), theme=None, key=f"memory_shape_{shape}",
-                     config={"displayModeBar": False, "staticPlot": True})
-    col.caption(("**▲ this task** — " if shape == task.shape else "") + SHAPES[shape]
-                + (" (what a language model does when it generates)" if shape == "one-to-many" else ""))
+    charts.show(mp.shape_figure(shape, highlight=shape == task.shape), key=f"memory_shape_{shape}", where=col)
+    text = t("memory_lab.shape_lm", text=shape_text(shape)) if shape == "one-to-many" else shape_text(shape)
+    col.caption(t("memory_lab.this_task", text=text) if shape == task.shape else text)
 
 c1, c2 = st.columns([3, 1], gap="large")
 t_key = f"memory_T_{task_name}"
 ui.remember(t_key, DEFAULT_T[task_name])
-T = c1.slider("Dependency length T (steps between the cue and the answer)", 1 if task_name != "adding" else 2,
-              MAX_T[task_name], key=t_key)
-ui.remember("memory_seed", 0)
-seed = c2.number_input("Seed", 0, 10_000, step=1, key="memory_seed")
-st.markdown(f"**{task.title}** — *{task.shape}*. {task.story}")
+T = c1.slider(t("memory_lab.T"), 1 if task_name != "adding" else 2, MAX_T[task_name], key=t_key)
+with c2, present.secondary():
+    ui.remember("memory_seed", 0)
+    seed = st.number_input(t("memory_lab.seed"), 0, 10_000, step=1, key="memory_seed")
+st.markdown(t("memory_lab.task_story", title=task.title, shape=shape_name(task.shape), story=task.story))
 
 example = task.batch(int(T), 1, torch.Generator().manual_seed(int(seed)))
 shown_in, shown_out = describe_example(task, example)
-st.code(f"input:  {shown_in[:160]}{' …' if len(shown_in) > 160 else ''}\nanswer: {shown_out}", language=None)
+st.code(t("memory_lab.example", input=shown_in[:160] + (" …" if len(shown_in) > 160 else ""), answer=shown_out),
+        language=None)
 
 # ---------------------------------------------------------------- 1. training side by side
-st.header("1. Three cells, one task")
+st.header(t("memory_lab.train_header"))
 settings = (task_name, int(T), int(seed))
 book = st.session_state.get(RUNS_KEY)
 if book is None or book["settings"] != settings:
@@ -62,38 +61,40 @@ runs: dict[str, MemoryRun] = book["runs"]
 
 b1, b2, b3 = st.columns([2, 1, 1], gap="medium", vertical_alignment="bottom")
 ui.remember("memory_steps", 300, list(TRAIN_STEPS))
-steps = b1.select_slider("Steps to train per click (32 sequences each)", TRAIN_STEPS, key="memory_steps")
-b2.button("▶ Train", key="memory_train", type="primary", use_container_width=True,
+steps = b1.select_slider(t("memory_lab.steps"), TRAIN_STEPS, key="memory_steps")
+b2.button(t("memory_lab.train"), key="memory_train", type="primary", width="stretch",
           on_click=lambda: st.session_state.update(memory_train_pending=True))
 train = st.session_state.pop("memory_train_pending", False)
-b3.button("↺ Reset", key="memory_reset", use_container_width=True,
+b3.button(t("memory_lab.reset"), key="memory_reset", width="stretch",
           on_click=lambda: st.session_state.update(memory_reset_pending=True))
 if st.session_state.pop("memory_reset_pending", False):
     book["runs"] = runs = {c: MemoryRun(c, task_name, int(T), seed=int(seed)) for c in CELLS}
 
-ui.remember("memory_metric", "accuracy", ["accuracy", "loss"])
-metric = st.segmented_control("Curve", ["accuracy", "loss"], key="memory_metric", required=True)
+with present.secondary():
+    ui.remember("memory_metric", "accuracy", ["accuracy", "loss"])
+    metric = st.segmented_control(t("memory_lab.curve"), ["accuracy", "loss"], key="memory_metric", required=True,
+                                  format_func=lambda m: t(f"memory_lab.curve_{m}"))
 chart = st.empty()
 
 
 def draw_curves() -> None:
-    chart.plotly_chart(mp.training_figure({c: r.history for c, r in runs.items()}, metric, task.chance,
-                                          task.regression), theme=None, key=f"memory_curves_{len(runs['lstm'].history)}")
+    charts.show(mp.training_figure({c: r.history for c, r in runs.items()}, metric, task.chance, task.regression),
+                key=f"memory_curves_{len(runs['lstm'].history)}", where=chart)
 
 
 draw_curves()
 if train:
     if runs["lstm"].step + steps > 5_000:
-        st.warning("These runs have reached 5,000 steps; press Reset to start over.", icon="⏹")
+        st.warning(t("memory_lab.step_limit"), icon="⏹")
     else:
-        bar = st.progress(0.0, text="Training…")
+        bar = st.progress(0.0, text=t("memory_lab.training"))
         done = 0
         while done < steps:
             n = min(CHUNK, steps - done)
             for run in runs.values():
                 run.advance(n)
             done += n
-            bar.progress(done / steps, text=f"Training… {done}/{steps} steps")
+            bar.progress(done / steps, text=t("memory_lab.training_progress", done=done, steps=steps))
             draw_curves()
         bar.empty()
 
@@ -102,68 +103,62 @@ if trained:
     cols = st.columns(len(CELLS))
     for col, cell in zip(cols, CELLS):
         acc = runs[cell].evaluate()
-        col.metric(f"{CELL_NAMES[cell]}: held-out accuracy", f"{acc:.0%}",
-                   delta=f"{acc - task.chance:+.0%} vs chance", delta_color="normal",
-                   help="256 fresh sequences, the same for every cell.")
-    st.caption(f"After {runs['lstm'].step} steps. Chance is {task.chance:.0%}. Look for the cell whose curve stays "
-               "on the dashed line: it never found the cue, because its gradient fades before reaching it.")
+        col.metric(t("memory_lab.held_out", cell=cell_name(cell)), f"{acc:.0%}",
+                   delta=t("memory_lab.vs_chance", delta=f"{acc - task.chance:+.0%}"), delta_color="normal",
+                   help=t("memory_lab.held_out_help"))
+    st.caption(t("memory_lab.after_steps", steps=runs["lstm"].step, chance=f"{task.chance:.0%}"))
 else:
-    st.info("Press **▶ Train** to train the three cells on fresh batches of this task.", icon="👆")
+    st.info(t("memory_lab.press_train"), icon="👆")
 
 # ---------------------------------------------------------------- 2. what the answer depends on
-st.header("2. What does the answer depend on?")
+st.header(t("memory_lab.depend_header"))
 if not trained:
-    st.info("Train the cells first (section 1): a fresh model's gradients say nothing about the task.", icon="⏳")
+    st.info(t("memory_lab.train_first"), icon="⏳")
 else:
     probe = task.batch(int(T), 1, torch.Generator().manual_seed(int(seed) + 777))
     probe_in, probe_out = describe_example(task, probe)
     saliency = {c: input_saliency(runs[c].model, task, probe) for c in CELLS}
     labels = list(probe_in) if task_name == "agreement" else None
-    st.plotly_chart(mp.saliency_figure(saliency, probe.cues[0], labels), theme=None, key="memory_saliency")
+    charts.show(mp.saliency_figure(saliency, probe.cues[0], labels), key="memory_saliency")
     answers = {c: predictions(runs[c].model, task, probe) for c in CELLS}
 
     def fmt(v):
         if task.regression:
             return ", ".join(f"{x:.2f}" for x in v)
         if task_name == "agreement":
-            return ", ".join("a (was)" if x == 0 else "e (were)" for x in v)
+            return ", ".join(t("memory_lab.answer_was") if x == 0 else t("memory_lab.answer_were") for x in v)
         return "".join(str(x) for x in v)
 
-    st.caption(f"One new example: `{probe_in[:120]}` → **{probe_out}**. Answers: "
-               + " · ".join(f"{CELL_NAMES[c]} {fmt(answers[c])}" for c in CELLS)
-               + ". Shaded: the inputs that decide the answer. How much a nudge to each input would move the answer: a cell "
-                 "that carries the cue keeps a high value there; where the curve falls by orders of magnitude going "
-                 "left, the gradient vanishes.")
-    st.plotly_chart(mp.forget_figure(forget_gates(runs["lstm"].model, probe), probe.cues[0]), theme=None,
-                    key="memory_forget")
-    st.caption("The LSTM's forget gates (the same trace as the Gates page): yellow ≈ 1 keeps the memory cell as it "
-               "is. Units that stay yellow across the delay are the ones carrying the cue (outlined) to the end.")
+    st.caption(t("memory_lab.probe", example=probe_in[:120], answer=probe_out,
+                 answers=" · ".join(f"{cell_name(c)} {fmt(answers[c])}" for c in CELLS)))
+    charts.show(mp.forget_figure(forget_gates(runs["lstm"].model, probe), probe.cues[0]), key="memory_forget")
+    st.caption(t("memory_lab.forget_note"))
 
 # ---------------------------------------------------------------- 3. the sweep over T
-st.header("3. Where does each cell break?")
+st.header(t("memory_lab.sweep_header"))
 s1, s2, s3 = st.columns([3, 2, 1], gap="medium", vertical_alignment="bottom")
 ui.remember("memory_sweep_Ts", [5, 10, 20, 40, 80])
-Ts = s1.multiselect("Dependency lengths T", SWEEP_TS, key="memory_sweep_Ts")
+Ts = s1.multiselect(t("memory_lab.sweep_Ts"), SWEEP_TS, key="memory_sweep_Ts")
 ui.remember("memory_sweep_steps", 300, list(SWEEP_STEPS))
-sweep_steps = s2.select_slider("Steps per run", SWEEP_STEPS, key="memory_sweep_steps")
-s3.button("▶ Run sweep", key="memory_sweep_run", use_container_width=True,
+sweep_steps = s2.select_slider(t("memory_lab.sweep_steps"), SWEEP_STEPS, key="memory_sweep_steps")
+s3.button(t("memory_lab.sweep_run"), key="memory_sweep_run", width="stretch",
           on_click=lambda: st.session_state.update(memory_sweep_pending=True))
 go_sweep = st.session_state.pop("memory_sweep_pending", False)
 Ts = sorted(int(t) for t in Ts if t <= MAX_T[task_name])
-st.caption(f"{len(Ts) * len(CELLS)} fresh models, {sweep_steps} steps each. Agreement at 600 steps with five "
-           "lengths takes about a minute here.")
+st.caption(t("memory_lab.sweep_cost", models=len(Ts) * len(CELLS), steps=sweep_steps))
 sweep_settings = (task_name, tuple(Ts), int(sweep_steps), int(seed))
 if go_sweep:
     if not Ts:
-        st.error(f"Choose at least one dependency length T (at most {MAX_T[task_name]} for this task).", icon="🚫")
+        st.error(t("memory_lab.sweep_empty", max_T=MAX_T[task_name]), icon="🚫")
     else:
         acc = {c: [None] * len(Ts) for c in CELLS}
-        bar = st.progress(0.0, text="Sweeping…")
+        bar = st.progress(0.0, text=t("memory_lab.sweeping"))
         total = len(Ts) * len(CELLS)
         try:
             for done, p in enumerate(sweep_stream(task_name, Ts, int(sweep_steps), seed=int(seed)), 1):
                 acc[p.cell][Ts.index(p.T)] = p.accuracy
-                bar.progress(done / total, text=f"Sweeping… {CELL_NAMES[p.cell]} at T = {p.T} done ({done}/{total})")
+                bar.progress(done / total, text=t("memory_lab.sweeping_progress", cell=cell_name(p.cell), T=p.T,
+                                                  done=done, total=total))
         except TaskError as e:
             st.error(str(e), icon="🚫")
         else:
@@ -172,9 +167,7 @@ if go_sweep:
         bar.empty()
 result = st.session_state.get(SWEEP_KEY)
 if result and result["settings"][0] == task_name:
-    st.plotly_chart(mp.sweep_figure(result["Ts"], result["acc"], task.chance, result["steps"]), theme=None,
-                    key="memory_sweep_chart")
-    st.caption("Each point is a fresh model trained from scratch on that T and tested on 256 new sequences. The "
-               "vanilla RNN drops to chance first; gates that start out remembering carry the cue much further.")
+    charts.show(mp.sweep_figure(result["Ts"], result["acc"], task.chance, result["steps"]), key="memory_sweep_chart")
+    st.caption(t("memory_lab.sweep_note"))
 else:
-    st.info("Press **▶ Run sweep** to train a fresh model per cell and length.", icon="📏")
+    st.info(t("memory_lab.press_sweep"), icon="📏")

@@ -53,7 +53,7 @@ with c3:
     bidirectional = switch(st, "bidirectional")
     batch_first = switch(st, "batch_first")
 with present.secondary():
-    proj_size = number(st, "proj_size", 0, MAX_SIZE)
+    proj_size = number(st.columns(3, gap="medium")[0], "proj_size", 0, MAX_SIZE)
 
 settings = LSTMSettings(input_size, hidden_size, num_layers, bidirectional, batch_first, batch, seq_len, proj_size)
 try:

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .data import Vocab
+from .i18n import t
 from .models import ConfigError, ModelConfig, build_model
 from .train import StepRecord, TrainConfig
 
@@ -107,6 +108,7 @@ def load_checkpoint(source, map_location="cpu") -> Checkpoint:
         raise CheckpointError("the checkpoint file is empty")
     if len(raw) > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(f"the checkpoint is larger than {MAX_CHECKPOINT_BYTES // 1024**2} MB")
+    _check_archive(raw)
     try:
         ckpt = torch.load(io.BytesIO(raw), map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
@@ -119,6 +121,26 @@ def load_checkpoint(source, map_location="cpu") -> Checkpoint:
         # torch's reader meets arbitrary bytes with any of these; each means "not a readable file".
         raise CheckpointError(f"not a readable checkpoint (corrupt or truncated): {str(e).splitlines()[0][:200]}") from None
     return _from_payload(ckpt)
+
+
+def _check_archive(raw: bytes) -> None:
+    """Refuse, from the zip's directory alone, what torch.load should never be handed: anything but a zip
+    archive (torch's older raw-pickle format declares its tensors' sizes itself and allocates them before
+    reading), and an archive whose entries are compressed or add up to more than the size limit (a zip bomb:
+    ``torch.save`` stores entries uncompressed, so a real checkpoint is never bigger inside than outside)."""
+    if not raw.startswith(b"PK\x03\x04"):
+        raise CheckpointError(t("hardening.ckpt_not_zip"))
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
+        raise CheckpointError(f"not a readable checkpoint (corrupt or truncated): {str(e).splitlines()[0][:200]}") from None
+    packed = [e.filename for e in entries if e.compress_type != zipfile.ZIP_STORED]
+    if packed:
+        raise CheckpointError(t("hardening.ckpt_compressed", name=packed[0][:100]))
+    inside = sum(e.file_size for e in entries)
+    if inside > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(t("hardening.ckpt_too_big_inside", size=inside // 1024**2,
+                                limit=MAX_CHECKPOINT_BYTES // 1024**2))
 
 
 def _from_payload(ckpt) -> Checkpoint:
@@ -137,9 +159,16 @@ def _from_payload(ckpt) -> Checkpoint:
         raise CheckpointError(
             f"the vocabulary has {len(vocab)} tokens but the model expects {config.vocab_size}"
         )
+    state = ckpt.get("state_dict")
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(t("hardening.ckpt_no_weights"))
+    saved = sum(v.numel() for v in state.values())
+    if config.num_params() > saved:  # refused before the model is allocated (its settings may ask for 240 MB)
+        raise CheckpointError(t("hardening.ckpt_param_mismatch", saved=saved, kind=config.kind,
+                                needed=config.num_params()))
     model = build_model(config)
     try:
-        model.load_state_dict(ckpt["state_dict"], strict=True)
+        model.load_state_dict(state, strict=True)
     except (RuntimeError, KeyError, TypeError) as e:
         raise CheckpointError(
             f"the weights do not match a {config.kind} model of this shape: {str(e).splitlines()[0][:300]}"

@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import t
+
 TIME_MACHINE_URL = "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt"
 TIME_MACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a"
 MAX_UPLOAD_BYTES = 5_000_000
@@ -26,6 +28,29 @@ MIN_USER_CHARS = 200
 # Share of control bytes above which an upload is treated as binary rather than text.
 _MAX_CONTROL_SHARE = 0.05
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\v") + b"\x7f"
+# Files that are not text, told apart by their first bytes. Archives are refused from these bytes alone and
+# never unpacked, so a zip bomb renamed .txt costs nothing. (name shown to the user, archive?)
+_MAGIC = (
+    (b"PK\x03\x04", "ZIP", True), (b"PK\x05\x06", "ZIP", True), (b"PK\x07\x08", "ZIP", True),
+    (b"\x1f\x8b", "gzip", True), (b"BZh", "bzip2", True), (b"\xfd7zXZ\x00", "xz", True),
+    (b"\x28\xb5\x2f\xfd", "Zstandard", True), (b"7z\xbc\xaf\x27\x1c", "7-Zip", True),
+    (b"Rar!\x1a\x07", "RAR", True), (b"\x5d\x00\x00", "LZMA", True), (b"ustar", "tar", True),
+    (b"%PDF-", "PDF", False), (b"\x89PNG\r\n\x1a\n", "PNG", False), (b"\xff\xd8\xff", "JPEG", False),
+    (b"GIF87a", "GIF", False), (b"GIF89a", "GIF", False), (b"\x7fELF", "ELF", False),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Microsoft Office", False), (b"SQLite format 3\x00", "SQLite", False),
+    (b"\x80\x02", "pickle", False), (b"\x80\x03", "pickle", False), (b"\x80\x04", "pickle", False),
+    (b"\x80\x05", "pickle", False),
+)
+
+
+def sniff_format(data: bytes) -> tuple[str, bool] | None:
+    """(format name, is an archive) when ``data`` starts like a known non-text file, else None.
+
+    tar's marker sits at byte 257; every other one at the start."""
+    for magic, name, archive in _MAGIC:
+        if (data[257:257 + len(magic)] if magic == b"ustar" else data[:len(magic)]) == magic:
+            return name, archive
+    return None
 
 
 class CorpusError(ValueError):
@@ -161,7 +186,8 @@ def decode_user_text(data: bytes | str, max_bytes: int = MAX_UPLOAD_BYTES) -> st
     """Check and decode an uploaded text; return it with BOM removed and newlines as '\\n'.
 
     Accepts UTF-8 in any script. Raises CorpusError, with a message for the person who
-    uploaded, for empty, oversized, binary, UTF-16, non-UTF-8 or too-short input.
+    uploaded, for empty, oversized, compressed (never unpacked), binary, UTF-16, non-UTF-8,
+    too-short input, or text made of a single repeated character.
     """
     if isinstance(data, str):
         # One validation path for both: a str is checked as the UTF-8 bytes it would be saved as.
@@ -172,6 +198,10 @@ def decode_user_text(data: bytes | str, max_bytes: int = MAX_UPLOAD_BYTES) -> st
         raise CorpusError(
             f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:g} MB"
         )
+    known = sniff_format(data)
+    if known is not None:
+        name, archive = known
+        raise CorpusError(t("hardening.corpus_archive" if archive else "hardening.corpus_format", format=name))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Checked before the NUL test: UTF-16 text is full of NUL bytes but is not binary.
         raise CorpusError("the file looks UTF-16 encoded; please save it as UTF-8 and upload again")
@@ -189,6 +219,9 @@ def decode_user_text(data: bytes | str, max_bytes: int = MAX_UPLOAD_BYTES) -> st
     n = sum(not c.isspace() for c in text)
     if n < MIN_USER_CHARS:
         raise CorpusError(f"the text is too short: {n} characters, need at least {MIN_USER_CHARS}")
+    distinct = {c for c in text if not c.isspace()}
+    if len(distinct) < 2:  # nothing to predict: the model would learn one constant
+        raise CorpusError(t("hardening.corpus_one_char", char=repr(distinct.pop())))
     return text
 
 
@@ -353,7 +386,11 @@ def load_corpus(kind: str = "timemachine", text: str | bytes | None = None, clea
             raise CorpusError("no text was given")
         decoded = decode_user_text(text)
         if clean:
-            return Corpus("Your text", kind, _clean_user_lines(decoded))
+            corpus = Corpus("Your text", kind, _clean_user_lines(decoded))
+            distinct = {c for line in corpus.lines for c in set(line) if not c.isspace()}
+            if len(distinct) < 2:  # e.g. "AaAa": one letter once lowercased
+                raise CorpusError(t("hardening.corpus_one_token", char=repr(distinct.pop())))
+            return corpus
         return Corpus("Your text", kind, decoded.split("\n"), newlines=True)
     raise ValueError(f"unknown corpus kind {kind!r}")
 

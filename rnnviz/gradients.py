@@ -26,12 +26,18 @@ from torch import nn
 from torch.nn import functional as F
 
 from .data import Vocab
+from .i18n import t
 from .models import ConfigError, ModelConfig, RNNLM, RNNScratch, build_model
 from .train import TrainConfig, Trainer, TrainingDiverged
 
 NONLINEARITIES = ("tanh", "relu", "identity")
 RECURRENT_KINDS = ("rnn", "gru", "lstm")
-KIND_LABELS = {"scratch": "RNN (scratch)", "rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+KINDS = ("scratch", "rnn", "gru", "lstm")
+
+
+def kind_label(kind: str) -> str:
+    """A model kind as curves are labelled: RNN (scratch), RNN, GRU, LSTM (in the interface's language)."""
+    return t(f"gradients.kind_{kind}")
 
 
 def _phi(name: str):
@@ -82,8 +88,7 @@ def _recurrent_kind(model: nn.Module) -> str:
         return "scratch"
     if isinstance(model, RNNLM):
         if model.config.bidirectional:
-            raise ConfigError("gradients through time are shown for unidirectional models only; "
-                              "a bidirectional model's last prediction also looks backwards")
+            raise ConfigError(t("gradients.bidirectional_refused"))
         return model.config.kind
     raise ConfigError(f"expected an RNNScratch or RNNLM model, got {type(model).__name__}")
 
@@ -173,6 +178,7 @@ class GradientCurve:
     loss: float  # ℓ_T, nats
     cell_norm: np.ndarray | None = None  # LSTM only: ‖∂ℓ_T/∂c_k‖, the memory cell's path
     lam: float | None = None  # spectral radius of W_hh, where it was set
+    kind: str | None = None  # "scratch", "rnn", "gru" or "lstm": the model's kind whatever the label's language
 
     def ratio(self, far: int, near: int = 1) -> float:
         """norm at distance ``far`` / norm at distance ``near``: < 1 vanishing, > 1 exploding."""
@@ -199,8 +205,9 @@ def gradient_curve(model: nn.Module, X: torch.Tensor, target: int, layer: int = 
     norms = np.array([0.0 if g is None else torch.linalg.vector_norm(g).item() for g in grads])
     h_norm = norms[:T][::-1].copy()  # by distance: k = T first
     c_norm = norms[T:][::-1].copy() if run.cell is not None else None
-    label = label or KIND_LABELS.get(_recurrent_kind(model), "")
-    return GradientCurve(label, np.arange(T), h_norm, loss.item(), c_norm)
+    kind = _recurrent_kind(model)
+    label = label or kind_label(kind)
+    return GradientCurve(label, np.arange(T), h_norm, loss.item(), c_norm, kind=kind)
 
 
 
@@ -281,7 +288,7 @@ def kind_curves(vocab_size: int, X: torch.Tensor, target: int, hidden: int = 32,
                 memory_bias: float = 1.0, models: dict[str, nn.Module] | None = None) -> dict[str, GradientCurve]:
     """RNN, GRU and LSTM curves on the same input: the given ``models`` (kind → model), else fresh ones."""
     models = models or {k: fresh_model(k, vocab_size, hidden, seed, memory_bias) for k in RECURRENT_KINDS}
-    return {kind: gradient_curve(m, X, target, label=KIND_LABELS[kind]) for kind, m in models.items()}
+    return {kind: gradient_curve(m, X, target, label=kind_label(kind)) for kind, m in models.items()}
 
 
 # ---------------------------------------------------------------- the theory: explicit Jacobians

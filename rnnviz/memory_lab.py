@@ -22,11 +22,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .i18n import t
 from .inspect import trace_layers
 from .memory_tasks import TOLERANCE, Batch, Task, TaskError, get_task
 
 CELLS = ("rnn", "gru", "lstm")
-CELL_NAMES = {"rnn": "vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
 HIDDEN = 32
 BATCH = 32
 LR = 3e-3
@@ -34,6 +34,11 @@ CLIP = 1.0
 EVAL_BATCH = 256
 MAX_STEPS = 5_000
 GATE_BIAS = 3.0
+
+
+def cell_name(cell: str) -> str:
+    """A cell ("rnn", "gru", "lstm") as the lecture names it (vanilla RNN, GRU, LSTM), in the interface's language."""
+    return t(f"memory_lab.cell_{cell}")
 
 
 @contextlib.contextmanager
@@ -217,5 +222,5 @@ def predictions(model: MemoryNet, task: Task, batch: Batch, i: int = 0) -> list:
     return out[:, 0].tolist() if task.regression else out.argmax(1).tolist()
 
 
-__all__ = ["CELLS", "CELL_NAMES", "MemoryNet", "MemoryRun", "SweepPoint", "sweep", "sweep_stream",
+__all__ = ["CELLS", "cell_name", "MemoryNet", "MemoryRun", "SweepPoint", "sweep", "sweep_stream",
            "input_saliency", "forget_gates", "predictions", "loss_and_accuracy", "answer_position"]

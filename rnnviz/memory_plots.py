@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import torch
 
-from .memory_lab import CELL_NAMES
-from .memory_tasks import SHAPES
+from .i18n import t
+from .memory_lab import cell_name
+from .memory_tasks import SHAPES, shape_name
 from .plots import PALETTE, _layout
 
 CELL_COLORS = {"rnn": PALETTE[1], "gru": PALETTE[2], "lstm": PALETTE[0]}
@@ -25,38 +26,39 @@ def _smooth(values: Sequence[float], weight: float = 0.9) -> list[float]:
 def training_figure(histories: dict[str, list[dict]], metric: str = "accuracy", chance: float | None = None,
                     regression: bool = False) -> go.Figure:
     """One line per cell: accuracy (or loss) per minibatch, smoothed, against the step."""
-    y_title = "accuracy on fresh examples" if metric == "accuracy" else ("loss (MSE)" if regression else
-                                                                          "loss (cross-entropy, nats)")
-    layout = _layout(f"Training: {'accuracy' if metric == 'accuracy' else 'loss'} of each cell", "step (minibatches)",
-                     y_title, revision="memory_training")
+    y_title = t("memory_plots.accuracy_y") if metric == "accuracy" else (
+        t("memory_plots.loss_mse_y") if regression else t("memory_plots.loss_ce_y"))
+    title = t("memory_plots.training_accuracy_title") if metric == "accuracy" else t("memory_plots.training_loss_title")
+    layout = _layout(title, t("memory_plots.step_x"), y_title, revision="memory_training")
     data = []
     for cell, hist in histories.items():
         if not hist:
             continue
-        data.append(dict(type="scatter", mode="lines", name=CELL_NAMES[cell], x=[r["step"] for r in hist],
+        data.append(dict(type="scatter", mode="lines", name=cell_name(cell), x=[r["step"] for r in hist],
                          y=_smooth([r[metric] for r in hist]), line=dict(color=CELL_COLORS[cell], width=3)))
     if metric == "accuracy":
         layout["yaxis"]["range"] = [0, 1.05]
         if chance is not None and data:
             x_max = max(max(d["x"]) for d in data)
-            data.append(dict(type="scatter", mode="lines", name=f"chance ({chance:.2f})", x=[0, x_max],
+            data.append(dict(type="scatter", mode="lines", name=t("memory_plots.chance", chance=f"{chance:.2f}"),
+                             x=[0, x_max],
                              y=[chance, chance], line=dict(color="#999", dash="dash", width=2)))
     if not data:
-        layout["annotations"] = [dict(text="Press “Train” to start", showarrow=False, x=0.5, y=0.5, xref="paper",
+        layout["annotations"] = [dict(text=t("memory_plots.press_train"), showarrow=False, x=0.5, y=0.5, xref="paper",
                                       yref="paper", font=dict(size=20, color="#666"))]
     return go.Figure(data=data, layout=layout)
 
 
 def sweep_figure(Ts: Sequence[int], accuracy: dict[str, list[float]], chance: float, steps: int) -> go.Figure:
     """Final held-out accuracy against the dependency length T, one line per cell, chance dashed."""
-    layout = _layout(f"Where does each cell break? (accuracy after {steps} steps)", "dependency length T (steps)",
-                     "held-out accuracy")
+    layout = _layout(t("memory_plots.sweep_title", steps=steps), t("memory_plots.sweep_x"), t("memory_plots.sweep_y"))
     layout["yaxis"]["range"] = [0, 1.05]
     layout["xaxis"]["type"] = "log"
     layout["xaxis"]["tickvals"] = list(Ts)
-    data = [dict(type="scatter", mode="lines+markers", name=CELL_NAMES[c], x=list(Ts), y=acc,
+    data = [dict(type="scatter", mode="lines+markers", name=cell_name(c), x=list(Ts), y=acc,
                  line=dict(color=CELL_COLORS[c], width=3), marker=dict(size=12)) for c, acc in accuracy.items()]
-    data.append(dict(type="scatter", mode="lines", name=f"chance ({chance:.2f})", x=[min(Ts), max(Ts)],
+    data.append(dict(type="scatter", mode="lines", name=t("memory_plots.chance", chance=f"{chance:.2f}"),
+                     x=[min(Ts), max(Ts)],
                      y=[chance, chance], line=dict(color="#999", dash="dash", width=2)))
     return go.Figure(data=data, layout=layout)
 
@@ -64,13 +66,13 @@ def sweep_figure(Ts: Sequence[int], accuracy: dict[str, list[float]], chance: fl
 def saliency_figure(saliency: dict[str, torch.Tensor], cues: torch.Tensor, labels: Sequence[str] | None = None
                     ) -> go.Figure:
     """‖∂ answer / ∂ x_s‖ per input step s, one line per cell (log scale), the decisive inputs shaded."""
-    layout = _layout("How much does the answer depend on each input?", "input position s",
-                     "‖∂ answer / ∂ x<sub>s</sub>‖ (log scale)", log_y=True)
+    layout = _layout(t("memory_plots.saliency_title"), t("memory_plots.saliency_x"), t("memory_plots.saliency_y"),
+                     log_y=True)
     layout["yaxis"]["exponentformat"] = "power"
     data = []
     for cell, g in saliency.items():
         y = [max(float(v), 1e-12) for v in g]
-        data.append(dict(type="scatter", mode="lines+markers", name=CELL_NAMES[cell], x=list(range(len(y))), y=y,
+        data.append(dict(type="scatter", mode="lines+markers", name=cell_name(cell), x=list(range(len(y))), y=y,
                          line=dict(color=CELL_COLORS[cell], width=3), marker=dict(size=6)))
     layout["shapes"] = [dict(type="rect", xref="x", yref="paper", x0=int(s) - 0.5, x1=int(s) + 0.5, y0=0, y1=1,
                              fillcolor="#E69F00", opacity=0.3, line=dict(width=0))
@@ -83,7 +85,7 @@ def saliency_figure(saliency: dict[str, torch.Tensor], cues: torch.Tensor, label
 def forget_figure(forget: torch.Tensor, cues: torch.Tensor) -> go.Figure:
     """The LSTM's forget gates F_t (steps × units) as a heatmap on a fixed 0..1 scale."""
     L, H = forget.shape
-    layout = _layout("LSTM forget gates F<sub>t</sub> along the sequence", "step t", "hidden unit", height=460)
+    layout = _layout(t("memory_plots.forget_title"), t("memory_plots.forget_x"), t("memory_plots.forget_y"), height=460)
     layout["yaxis"].update(showgrid=False)
     layout["xaxis"].update(showgrid=False)
     layout["shapes"] = [dict(type="rect", xref="x", yref="paper", x0=int(s) - 0.5, x1=int(s) + 0.5, y0=-0.02,
@@ -92,7 +94,7 @@ def forget_figure(forget: torch.Tensor, cues: torch.Tensor) -> go.Figure:
     data = [dict(type="heatmap", z=forget.T.tolist(), x=list(range(L)), y=list(range(H)), zmin=0, zmax=1,
                  colorscale="Viridis", colorbar=dict(title=dict(text="F", font=dict(size=18)),
                                                      tickfont=dict(size=16)),
-                 hovertemplate="step %{x}, unit %{y}: F = %{z:.3f}<extra></extra>")]
+                 hovertemplate=t("memory_plots.forget_hover") + "<extra></extra>")]
     return go.Figure(data=data, layout=layout)
 
 
@@ -135,7 +137,7 @@ def shape_figure(shape: str, highlight: bool = False) -> go.Figure:
         arrow(t, 1.3, t, 1.7)
     layout = dict(template="none", paper_bgcolor="white", plot_bgcolor="white", height=230,
                   margin=dict(l=10, r=10, t=44, b=10), showlegend=False,
-                  title=dict(text=shape, font=dict(size=20), x=0.02, xanchor="left"),
+                  title=dict(text=shape_name(shape), font=dict(size=20), x=0.02, xanchor="left"),
                   xaxis=dict(visible=False, range=[-0.6, n - 0.4], fixedrange=True),
                   yaxis=dict(visible=False, range=[-0.5, 2.5], fixedrange=True, scaleanchor="x"),
                   shapes=shapes, annotations=annotations)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .i18n import t
+
 TOLERANCE = 0.1  # the adding problem counts an answer right when |ŷ − y| < this
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 AGREE_CHARS = LETTERS + " ."  # the agreement task's vocabulary (one-hot inputs)
@@ -37,12 +39,19 @@ COPY_K = 3
 ECHO_SYMBOLS = 4
 ECHO_TAGS = 8  # scored steps after the first T
 MAX_T = 500
-SHAPES = {
-    "many-to-one": "many inputs, one output at the end",
-    "many-to-many (equal)": "one output per input, as it is read",
-    "many-to-many (different)": "read a whole sequence, then write another of another length",
-    "one-to-many": "one input, then a sequence generated from it",
-}
+SHAPES = ("many-to-one", "many-to-many (equal)", "many-to-many (different)", "one-to-many")  # the lecture's shapes
+_SHAPE_KEYS = {"many-to-one": "many_to_one", "many-to-many (equal)": "many_to_many_equal",
+               "many-to-many (different)": "many_to_many_different", "one-to-many": "one_to_many"}
+
+
+def shape_name(shape: str) -> str:
+    """The name of an RNN shape ("many-to-one" ...) in the interface's language."""
+    return t(f"memory_tasks.shape_{_SHAPE_KEYS[shape]}")
+
+
+def shape_text(shape: str) -> str:
+    """One line on what an RNN shape reads and writes."""
+    return t(f"memory_tasks.shape_{_SHAPE_KEYS[shape]}_text")
 
 
 class TaskError(ValueError):
@@ -61,16 +70,23 @@ class Batch:
 
 @dataclass(frozen=True)
 class Task:
-    """What a model needs to know about a task: sizes, loss type, the lecture's shape, a one-line story."""
+    """What a model needs to know about a task: sizes, loss type, the lecture's shape; its title and one-line story
+    come from the catalogue, in the interface's language."""
 
     name: str
-    title: str
-    shape: str  # a key of SHAPES
+    shape: str  # one of SHAPES
     in_dim: int
     out_dim: int  # 1 for regression, the number of classes otherwise
     regression: bool
     chance: float  # accuracy of the best guess that ignores the inputs
-    story: str
+
+    @property
+    def title(self) -> str:
+        return t(f"memory_tasks.{self.name}_title")
+
+    @property
+    def story(self) -> str:
+        return t(f"memory_tasks.{self.name}_story", tolerance=TOLERANCE, k=COPY_K, tags=ECHO_TAGS)
 
     def length(self, T: int) -> int:
         """The sequence length L for dependency length T."""
@@ -177,20 +193,10 @@ def echo(T: int, B: int, gen: torch.Generator) -> Batch:
 _MAKERS = {"adding": adding, "agreement": agreement, "copy": copy, "echo": echo}
 
 TASKS: dict[str, Task] = {
-    "agreement": Task("agreement", "Agreement (cat was / cats were)", "many-to-one", len(AGREE_CHARS), 2, False, 0.5,
-                      "Read “cat.” or “cats”, then T random characters, then “w”: the next character is "
-                      "“a” (was) or “e” (were). Only the 4th character decides."),
-    "adding": Task("adding", "Adding problem", "many-to-one", 2, 1, True, 0.19,
-                   "T numbers in [0, 1]; two are marked (one near the start, one in the second half). Output "
-                   f"their sum at the end; right when within ±{TOLERANCE}."),
-    "copy": Task("copy", "Copy task", "many-to-many (different)", COPY_SYMBOLS + 2, COPY_SYMBOLS + 1, False,
-                 1 / COPY_SYMBOLS,
-                 f"Read {COPY_K} symbols, wait T blank steps, see the go mark, then write the {COPY_K} symbols "
-                 "back in order."),
-    "echo": Task("echo", "Delayed echo (tagging)", "many-to-many (equal)", ECHO_SYMBOLS, ECHO_SYMBOLS, False,
-                 1 / ECHO_SYMBOLS,
-                 f"Random symbols, one per step; tag each step from T on with the symbol read T steps earlier "
-                 f"({ECHO_TAGS} tags per sequence). Needs the last T symbols in memory at once."),
+    "agreement": Task("agreement", "many-to-one", len(AGREE_CHARS), 2, False, 0.5),
+    "adding": Task("adding", "many-to-one", 2, 1, True, 0.19),
+    "copy": Task("copy", "many-to-many (different)", COPY_SYMBOLS + 2, COPY_SYMBOLS + 1, False, 1 / COPY_SYMBOLS),
+    "echo": Task("echo", "many-to-many (equal)", ECHO_SYMBOLS, ECHO_SYMBOLS, False, 1 / ECHO_SYMBOLS),
 }
 
 
@@ -205,7 +211,7 @@ def describe_example(task: Task, batch: Batch, i: int = 0) -> tuple[str, str]:
     x, y, s = batch.x[i], batch.y[i], batch.scored[i]
     if task.name == "adding":
         marked = [f"{float(v):.2f}" for v, m in zip(x[:, 0], x[:, 1]) if m > 0]
-        return (f"{len(x)} numbers, marked: {' and '.join(marked)}", f"{float(y[-1]):.2f}")
+        return (t("memory_tasks.adding_example", n=len(x), first=marked[0], second=marked[1]), f"{float(y[-1]):.2f}")
     if task.name == "agreement":
         text = "".join(AGREE_CHARS[int(j)] for j in x.argmax(1))
         return (text, AGREE_ANSWERS[int(y[-1])])
@@ -216,5 +222,5 @@ def describe_example(task: Task, batch: Batch, i: int = 0) -> tuple[str, str]:
     return ("".join(str(j) for j in ids), "".join(str(int(v)) for v in y[s]))
 
 
-__all__ = ["Batch", "Task", "TASKS", "SHAPES", "TaskError", "TOLERANCE", "get_task", "describe_example",
+__all__ = ["Batch", "Task", "TASKS", "SHAPES", "shape_name", "shape_text", "TaskError", "TOLERANCE", "get_task", "describe_example",
            "adding", "agreement", "copy", "echo", "agreement_strings", "encode_agreement"]

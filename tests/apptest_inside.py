@@ -68,3 +68,21 @@ def charts(at: AppTest) -> dict[str, dict]:
 
 def texts(elements) -> str:
     return "\n".join(e.value for e in elements)
+
+
+def click_cell(at: AppTest, chart_key: str, step: int, unit: int) -> AppTest:
+    """What the browser sends when a heatmap cell is clicked: the chart's selection, holding the invisible marker of
+    cell (step, unit) that rnnviz.inspect_plots lays over a ``clickable`` heatmap. AppTest cannot click a chart, so
+    the selection goes into the next run's widget states the way the frontend would put it there."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    chart = [c for c in at.get("plotly_chart") if c.proto.id.endswith(chart_key)][0]
+    spec = json.loads(chart.proto.spec)
+    curve, markers = next((i, d) for i, d in enumerate(spec["data"]) if d.get("customdata"))
+    index = next(i for i, cd in enumerate(markers["customdata"]) if cd[:2] == [step, unit])
+    point = {"curve_number": curve, "point_number": index, "point_index": index, "x": markers["x"][index],
+             "y": markers["y"][index], "customdata": markers["customdata"][index]}
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps(
+        {"selection": {"points": [point], "point_indices": [index], "box": [], "lasso": []}})))
+    return at._run(states)

@@ -2,12 +2,14 @@
 unit (the very lines rnnviz.equations writes for the shipped model), "what you are looking at" on every page, and
 the perplexity definition beside a perplexity."""
 import pytest
-from apptest_inside import open_page, tiny_models  # noqa: F401
+from apptest_inside import click_cell, open_page, tiny_models  # noqa: F401
 from apptest_utils import app_env  # noqa: F401
 
 from rnnviz.checkpoint import load_checkpoint
 from rnnviz.equations import step_equations
+from rnnviz import i18n
 from rnnviz.inspect import trace
+from rnnviz.inspect_plots import clicked_cell, hidden_heatmap
 from ui import explain_text
 
 pytestmark = pytest.mark.usefixtures("app_env", "tiny_models")
@@ -31,7 +33,7 @@ def _expected(path, text, t, unit, layer=0) -> list[str]:
 def test_step_panel_shows_the_chosen_character_and_unit_with_the_models_numbers(tiny_models, page, key, model,
                                                                                  first):
     at = open_page(page, model)
-    assert any(e.label == explain_text.STEP["title"] for e in at.expander)
+    assert any(e.label == i18n.t("explain.step.title") for e in at.expander)
     text = at.text_area(key="inside_text").value
     t_box, u_box = at.selectbox(key=f"{key}_t"), at.selectbox(key=f"{key}_unit")
     t, unit = t_box.options[5], u_box.options[2]  # labels as shown: "5: “…”", "unit 7"
@@ -60,22 +62,60 @@ def test_second_layer_of_a_bidirectional_lstm_reads_its_backward_units_from_t_pl
     assert all(line in _latex(at) for line in expected) and r"C_{t+1}" in "".join(expected)
 
 
+def test_a_clicked_heatmap_cell_is_read_back_as_its_step_and_unit(tiny_models):
+    """The mapping from st.plotly_chart's selection to (position t, unit), on a window of a text and a unit order
+    other than 0, 1, 2 …: every marker of a clickable heatmap names its own cell."""
+    ckpt = load_checkpoint(tiny_models["a-lstm"])
+    tr = trace(ckpt.model, ckpt.vocab, "the time machine is a story")
+    from rnnviz.inspect_analysis import window
+    win = window(tr, 4, 16)
+    units = [7, 2, 11]
+    fig = hidden_heatmap(win, 0, units=units, clickable=True).to_dict()
+    heat, markers = fig["data"]
+    assert markers["marker"]["opacity"] == 0 and markers["showlegend"] is False  # invisible, not in the legend
+    assert len(markers["customdata"]) == len(units) * win.num_steps
+    for i, (x, y, data) in enumerate(zip(markers["x"], markers["y"], markers["customdata"])):
+        step, unit = clicked_cell([{"curve_number": 1, "point_index": i, "x": x, "y": y, "customdata": data}])
+        assert heat["x"].index(x) == step - 4 and heat["y"].index(y) == units.index(unit)
+        assert data[2] == pytest.approx(float(tr.hidden[0, step, unit]))
+    assert clicked_cell([]) is None and clicked_cell([{"curve_number": 0, "x": "3 t", "y": "unit 2"}]) is None
+    assert hidden_heatmap(win, 0, units=units).to_dict()["data"][1:] == []  # not clickable: the heatmap alone
+
+
+@pytest.mark.parametrize("page, chart, key, model", [("pages/hidden_states.py", "hidden_heatmap", "hidden_step", "a-lstm"),
+                                                     ("pages/gates.py", "gates_heatmap", "gates_step", "b-gru")])
+def test_a_click_on_a_heatmap_cell_opens_that_step(tiny_models, page, chart, key, model):
+    at = open_page(page, model)
+    text = at.text_area(key="inside_text").value
+    unit = at.selectbox(key=f"{key}_unit").options  # "unit 7" …, in the heatmap's order
+    unit = int(unit[2].split()[1])
+    at = click_cell(at, chart, 9, unit)
+    assert not at.exception, at.exception
+    assert at.selectbox(key=f"{key}_t").value == 9 and at.selectbox(key=f"{key}_unit").value == unit
+    assert [e for e in at.expander if e.label == i18n.t("explain.step.title")][0].proto.expanded
+    expected = _expected(tiny_models[model], text, 9, unit)
+    assert all(line in _latex(at) for line in expected)
+    assert any("the cell you clicked" in c.value for c in at.caption)
+    # the lists still work after a click, and the click's note goes with the clicked cell
+    at.selectbox(key=f"{key}_t").set_value(10).run()
+    assert not at.exception and at.selectbox(key=f"{key}_unit").value == unit
+    assert not any("the cell you clicked" in c.value for c in at.caption)
+
+
 @pytest.mark.parametrize("page, key", [("pages/hidden_states.py", "hidden_states"), ("pages/gates.py", "gates"),
                                        ("pages/text.py", "text"), ("pages/generate.py", "generate"),
                                        ("pages/gradients.py", "gradients")])
 def test_every_page_has_a_collapsed_what_you_are_looking_at_panel(page, key):
     at = open_page(page)
-    assert any(e.label == explain_text.PANEL_TITLE for e in at.expander)
-    entry = explain_text.PAGES[key]
-    formulas = entry["formulas"] if isinstance(entry["formulas"], list) else entry["formulas"]["lstm"]
-    assert formulas[0] in _latex(at)
-    assert any(entry["look_for"] in m.value for m in at.markdown)
+    assert any(e.label == i18n.t("explain.panel_title") for e in at.expander)
+    assert explain_text.formulas(key, "lstm")[0] in _latex(at)  # the default model is an LSTM
+    assert any(explain_text.look_for(key) in m.value for m in at.markdown)
 
 
 def test_generate_page_defines_perplexity_with_the_current_numbers():
     at = open_page("pages/generate.py")
     assert not at.exception
-    popovers = [p for p in at.get("popover") if p.proto.popover.label == explain_text.PERPLEXITY["title"]]
+    popovers = [p for p in at.get("popover") if p.proto.popover.label == i18n.t("explain.perplexity.title")]
     assert popovers, "a perplexity definition beside the scores"
     latex = "".join(_latex(at))
     assert r"\log P(x_t \mid x_{<t})" in latex and r"= \exp(" in latex

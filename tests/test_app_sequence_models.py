@@ -91,3 +91,50 @@ def test_a_setting_the_engine_refuses_is_a_message(monkeypatch):
     assert not at.exception
     assert any("cannot run" in e.value and "too short" in e.value for e in at.error)
     assert not at.get("plotly_chart")
+
+
+# ---------------------------------------------------------------- the URL, presentation mode, Chinese
+
+SETTINGS = {"seq_noise": 0.1, "seq_tau": 8, "seq_n_train": 400, "seq_epochs": 2, "seq_seed": 5, "seq_lr": 0.005,
+            "seq_hidden": 12, "seq_latent": "rnn", "seq_compare": False}
+
+
+def opened_at(query: dict):
+    from test_app_text import opened_at as text_opened_at
+    return text_opened_at(query, PAGE)
+
+
+def test_settings_round_trip_through_the_url():
+    at = new_app(PAGE)
+    for name, value in SETTINGS.items():
+        at.get_by_key(name).set_value(value)
+    at.run()
+    assert not at.exception
+    query = dict(at.query_params)
+    assert query["seq_tau"] in ("8", ["8"]) and query["seq_latent"] in ("rnn", ["rnn"])
+    fresh = opened_at(query)
+    assert not fresh.exception and not fresh.warning
+    for name, value in SETTINGS.items():
+        assert fresh.get_by_key(name).value == value, name
+    assert list(charts(fresh)) == list(charts(at)) and "Multistep predictions from t = 409 on" in charts(fresh)
+
+
+def test_a_tampered_link_falls_back_with_a_note():
+    at = opened_at({"seq_tau": "wide", "seq_latent": "lstm", "seq_noise": "5", "seq_epochs": "2"})
+    assert not at.exception
+    assert at.get_by_key("seq_tau").value == 4 and at.get_by_key("seq_latent").value == "gru"
+    assert at.get_by_key("seq_noise").value == 0.2  # past the slider's end: the widget refused it
+    notes = " ".join(w.value for w in at.warning)
+    for name in ("seq_tau", "seq_latent", "seq_noise"):
+        assert name in notes, name
+    assert at.get_by_key("seq_epochs").value == 2 and "seq_epochs" not in notes
+
+
+def test_presentation_mode_and_chinese():
+    at = opened_at({"present": "1", "lang": "zh", "seq_epochs": "1"})
+    assert not at.exception
+    assert at.title[0].value == "📈 序列模型：预测带噪声的正弦"
+    more = [e for e in at.expander if e.label == "更多设置"]
+    assert {w.key for w in more[0].number_input} == {"seq_seed", "seq_lr", "seq_hidden"}
+    assert "k步预测" in charts(at)
+    assert list(at.dataframe[0].value.columns)[:2] == ["模型", "预测"]

@@ -3,7 +3,7 @@ import re
 
 import pytest
 import torch
-from apptest_utils import ROOT, TINY, AppTest, TIMEOUT, app_env, new_app, only_job, set_widgets, wait_for  # noqa: F401
+from apptest_utils import APP, ROOT, TINY, AppTest, TIMEOUT, app_env, new_app, only_job, set_widgets, wait_for  # noqa: F401
 
 from rnnviz.checkpoint import save_checkpoint
 from rnnviz.data import Vocab
@@ -55,6 +55,16 @@ def test_home_warns_when_the_book_cannot_be_had(monkeypatch, tmp_path):
     finally:
         loaders.corpus.clear()
         loaders.corpus_stats.clear()
+
+
+def test_home_in_chinese_from_the_url():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "🔁 rnnviz：循环神经网络，实时演示"
+    assert "动手学深度学习" in at.markdown[0].value
+    assert dict(at.query_params)["lang"] in ("zh", ["zh"])  # the language stays in the link
 
 
 # ---------------------------------------------------------------- sidebar

@@ -132,3 +132,67 @@ def test_a_model_trained_in_this_session_on_its_own_split():
                in c.value for c in at.caption)
     last_val = [r for r in job.view().history if r.get("val_ppl")][-1]["val_ppl"]
     assert metrics(at)["Neural model perplexity"] == f"{last_val:.2f}"  # the Train page's number
+
+
+# ---------------------------------------------------------------- the URL, presentation mode, Chinese
+
+SETTINGS = {"stats_level": "word", "stats_zipf_range": (1, 100), "stats_top_k": 20, "stats_max_n": 6,
+            "stats_show_possible": True, "stats_lm_level": "char", "stats_eps1": 0.1, "stats_eps2": 10.0,
+            "stats_eps3": 0.01, "stats_prefix": "the machine ", "stats_sample_len": 50, "stats_seed": 3}
+
+
+def opened_at(query: dict):
+    from test_app_text import opened_at as text_opened_at
+    return text_opened_at(query, PAGE)
+
+
+def test_settings_round_trip_through_the_url():
+    at = new_app(PAGE)
+    for name, value in SETTINGS.items():
+        at.get_by_key(name).set_value(value)
+    at.run()
+    assert not at.exception
+    query = dict(at.query_params)
+    assert query["stats_zipf_range"] == ["1", "100"] and query["stats_eps2"] in ("10.0", ["10.0"])
+    fresh = opened_at(query)
+    assert not fresh.exception and not fresh.warning
+    for name, value in SETTINGS.items():
+        assert fresh.get_by_key(name).value == value, name
+    assert metrics(fresh)["Unigrams"] == metrics(at)["Unigrams"]  # the same fit, from the link alone
+
+
+def test_a_tampered_link_falls_back_with_a_note():
+    at = opened_at({"stats_level": "sentence", "stats_zipf_range": ["1"], "stats_eps2": "0.5", "stats_top_k": "ten",
+                    "stats_max_n": "4"})
+    assert not at.exception
+    assert at.get_by_key("stats_level").value == "word" and at.get_by_key("stats_zipf_range").value == (10, 1000)
+    assert at.get_by_key("stats_eps2").value == 1.0 and at.get_by_key("stats_top_k").value == 10
+    notes = " ".join(w.value for w in at.warning)
+    for name in ("stats_level", "stats_zipf_range", "stats_eps2", "stats_top_k"):
+        assert name in notes, name
+    assert at.get_by_key("stats_max_n").value == 4 and "stats_max_n" not in notes
+
+
+def test_a_range_that_is_not_among_the_ranks_falls_back():
+    at = opened_at({"stats_zipf_range": ["3", "100"]})  # 3 is not one of the slider's ranks
+    assert not at.exception
+    assert at.get_by_key("stats_zipf_range").value == (10, 1000)
+    assert any("stats_zipf_range" in w.value for w in at.warning)
+
+
+def test_presentation_mode_tucks_the_secondary_controls_away():
+    at = opened_at({"present": "1"})
+    assert not at.exception
+    tucked = [e for e in at.expander if e.label == "More controls"]
+    assert {w.key for e in tucked for w in [*e.toggle, *e.number_input]} == {"stats_show_possible", "stats_seed"}
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_the_page_in_chinese():
+    at = opened_at({"lang": "zh"})
+    assert not at.exception
+    assert at.title[0].value == "📊 语言统计"
+    m = metrics(at)
+    assert m["一元语法"] == "α = 1.04" and m["三元语法困惑度"] == "6.95"
+    assert chart_titles(at)[0] == "齐普夫定律：单词、二元组与三元组"
+    assert list(at.dataframe[1].value.columns) == ["排名", "二元语法", "次数", "占比"]

@@ -123,3 +123,76 @@ def test_a_very_long_line_is_shown_in_part():
     raw, cleaned, indices = (c.value for c in at.code)
     assert raw.endswith("more characters)") and len(raw) < 2_100
     assert indices.endswith("and 2,500 more]")
+
+
+# ---------------------------------------------------------------- the URL, presentation mode, Chinese
+
+def opened_at(query: dict, page: str = PAGE):
+    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
+    from apptest_utils import APP, TIMEOUT, AppTest
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, values in query.items():
+        at.query_params[name] = values
+    at.switch_page(page)
+    return at.run()
+
+
+SETTINGS = {"text_level": "char", "text_min_freq": 3, "text_reserved": ["<pad>", "<eos>"], "text_line": 5,
+            "text_only_unk": True, "text_batch_size": 4, "text_num_steps": 7, "text_num_batches": 4,
+            "text_seed": 11}
+
+
+def test_settings_round_trip_through_the_url():
+    at = new_app(PAGE)
+    for name, value in SETTINGS.items():
+        at.get_by_key(name).set_value(value)
+    at.run()
+    assert not at.exception
+    query = dict(at.query_params)
+    assert query["text_level"] in ("char", ["char"]) and "lang" in query
+    fresh = opened_at(query)
+    assert not fresh.exception and not fresh.warning  # nothing in the link was refused
+    for name, value in SETTINGS.items():
+        assert fresh.get_by_key(name).value == value, name
+
+
+def test_a_tampered_link_falls_back_with_a_note():
+    at = opened_at({"text_level": "sentence", "text_min_freq": "many", "text_reserved": ["<pad>", "<cls>"],
+                    "text_num_steps": "12", "text_batch_size": "99"})
+    assert not at.exception
+    assert at.get_by_key("text_level").value == "word" and at.get_by_key("text_min_freq").value == 0
+    assert at.get_by_key("text_reserved").value == [] and at.get_by_key("text_batch_size").value == 2
+    notes = " ".join(w.value for w in at.warning)
+    for name in ("text_level", "text_min_freq", "text_reserved", "text_batch_size"):
+        assert name in notes, name
+    assert at.get_by_key("text_num_steps").value == 12 and "text_num_steps" not in notes  # the valid rest applies
+
+
+def test_presentation_mode_tucks_the_secondary_controls_away():
+    at = opened_at({"present": "1"})
+    assert not at.exception
+    tucked = [e for e in at.expander if e.label == "More controls"]
+    assert len(tucked) == 2
+    keys = {w.key for e in tucked for w in [*e.toggle, *e.slider, *e.number_input]}
+    assert keys == {"text_only_unk", "text_num_batches", "text_seed"}
+    assert at.slider(key="text_batch_size").value == 2  # the essential ones stay in view
+
+
+def test_the_page_in_chinese():
+    at = opened_at({"lang": "zh"})
+    assert not at.exception
+    assert at.title[0].value == "🔤 文本到词元"
+    assert at.metric[0].label == "词表大小" and at.metric[0].value == "4,580"
+    assert list(at.dataframe[0].value.columns) == ["词元", "索引", "频率", "变成 <unk>"]
+    assert "4 行中有 4 行接续" in at.success[0].value
+
+
+def test_the_page_names_the_samplers_smallest_text():
+    """The warning's number is what the samplers demand (rnnviz.batches)."""
+    from rnnviz.data import CorpusError
+    from rnnviz.text_views import minibatch_spans, sampler_min_tokens
+    need = sampler_min_tokens(4, 5)
+    for sampler in ("random", "sequential"):
+        minibatch_spans(need, 4, 5, sampler)  # accepted, though the random offset may leave no whole minibatch
+        with pytest.raises(CorpusError):
+            minibatch_spans(need - 1, 4, 5, sampler)

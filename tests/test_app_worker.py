@@ -7,6 +7,7 @@ import pytest
 import torch
 from apptest_utils import ROOT  # noqa: F401  (puts the app's root on sys.path)
 
+from rnnviz import i18n
 from rnnviz.data import Vocab
 from rnnviz.models import ModelConfig
 from rnnviz.train import TrainConfig, Trainer
@@ -97,6 +98,8 @@ def test_a_finished_run_reports_done_with_a_sample_and_rates(jobs):
     until(lambda: not job.active)
     v = job.view()
     assert v.status == worker.DONE and "2 epochs" in v.message
+    with i18n.using("zh"):  # kept as a key and values: shown in the language of whoever reads it
+        assert v.message.startswith("训练完成") and f"{v.step:,} 步" in v.message
     assert v.sample and v.sample_prefix == worker.SAMPLE_PREFIX and v.sample_step == v.step
     assert v.val_ppl is not None and math.isfinite(v.train_ppl) and v.last["tokens_per_s"] > 0
     assert all("time" in h for h in v.history)
@@ -107,7 +110,9 @@ def test_divergence_stops_the_run_and_keeps_finite_weights(jobs):
                    clip=0.0)
     jobs.append(job.start())
     until(lambda: not job.active)
-    assert job.status == worker.DIVERGED and "diverged" in job.view().message
+    v = job.view()
+    assert job.status == worker.DIVERGED and "diverged" in v.message
+    assert f"weights of step {job.trainer.step_count:,}" in v.message and "(now 100)" in v.message
     assert all(torch.isfinite(p).all() for p in job.trainer.model.parameters())
 
 
@@ -186,3 +191,10 @@ def test_a_text_without_the_book_letters_samples_from_its_own_opening(jobs):
     until(lambda: not job.active)
     v = job.view()
     assert v.sample_prefix == text[:15] and len(v.sample) == worker.SAMPLE_CHARS
+
+
+def test_a_label_may_be_a_callable_asked_each_time(jobs):
+    job = make_job(worker.Scheduler(2, cores=2), epochs=1)
+    names = iter(["first", "second"])
+    job._label = lambda: next(names)
+    assert job.label == "first" and job.view().label == "second"

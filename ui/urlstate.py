@@ -130,7 +130,8 @@ def publish() -> None:
             continue
         value = ss[key]
         if isinstance(value, (list, tuple)):
-            query[key] = [_encode_scalar(v) for v in value]
+            if value:  # an empty selection cannot be written in a query string: it would never read back equal
+                query[key] = [_encode_scalar(v) for v in value]
         elif value is None or isinstance(value, (bool, int, float, str)):
             if value is not None:
                 query[key] = [_encode_scalar(value)]

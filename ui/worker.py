@@ -75,7 +75,7 @@ def name_os_thread(name: str) -> None:
         pass
 
 
-def nice_from_env(default: int = 10) -> int:
+def nice_from_env(default: int = 0) -> int:
     """RNNVIZ_TRAIN_NICE: how much lower than the pages' the OS priority of a run's thread is (0 to 19)."""
     raw = os.environ.get("RNNVIZ_TRAIN_NICE", "")
     try:

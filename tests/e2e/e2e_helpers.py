@@ -26,3 +26,15 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def open_page(page, path: str, heading: str, timeout: float = 60_000) -> None:
+    """Open the app at its root first (a fresh server starts in Streamlit's legacy pages/ mode until app.py has run
+    once), then ``path``, and wait for the page's title ``heading`` and for the script to finish."""
+    page.goto("/")
+    page.get_by_role("heading", level=1).wait_for(timeout=timeout)
+    wait_idle(page, timeout=timeout)
+    page.goto(path)
+    wait_idle(page, timeout=timeout)
+    page.get_by_role("heading", level=1, name=heading).wait_for(timeout=timeout)
+    wait_idle(page, timeout=timeout)
