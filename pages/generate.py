@@ -14,8 +14,8 @@ ui.ensure_app()
 
 DEFAULT_SENTENCES = "the apple and pear salad\nthe apple and pair salad"
 COLUMNS = 3  # models per row
-SCORE_COLUMNS = ("model", "sentence", "log_likelihood", "perplexity", "most_likely", "unknown")  # generate.col_*
 MAX_PREFIX_SHOWN = 2000  # characters a prefix may have here: every model reads it on every change
+MAX_SENTENCES = 20  # sentences scored at once, each cut to MAX_PREFIX_SHOWN characters: scoring stays interactive
 
 
 def strategy_name(strategy: str) -> str:
@@ -46,6 +46,8 @@ keys = st.multiselect(t("generate.models"), list(options), format_func=options.g
 ui.remember("gen_prefix", "time traveller ")
 prefix = st.text_input(t("generate.prefix"), key="gen_prefix", max_chars=MAX_PREFIX_SHOWN,
                        help=t("generate.prefix_help"))
+if len(prefix) >= MAX_PREFIX_SHOWN:  # Streamlit cut a longer one (typed, pasted or from the URL) to the limit
+    st.caption(t("hardening.prefix_capped", limit=MAX_PREFIX_SHOWN))
 c1, c2 = st.columns([1, 1], gap="large")
 c3, c4, c5 = st.columns([2, 1, 1], gap="large")
 ui.remember("gen_length", 120)
@@ -128,6 +130,9 @@ st.caption(t("generate.score_intro"))
 ui.remember("gen_sentences", DEFAULT_SENTENCES)
 raw = st.text_area(t("generate.sentences"), key="gen_sentences", height=110)
 sentences = [s for s in raw.splitlines() if s.strip()]
+if len(sentences) > MAX_SENTENCES or any(len(s) > MAX_PREFIX_SHOWN for s in sentences):
+    st.caption(t("hardening.sentences_capped", lines=MAX_SENTENCES, chars=MAX_PREFIX_SHOWN))
+    sentences = [s[:MAX_PREFIX_SHOWN] for s in sentences[:MAX_SENTENCES]]
 if len(sentences) < 2:
     st.warning(t("generate.too_few_sentences"), icon="✏️")
 elif any(len(s) < 2 for s in sentences):
@@ -146,14 +151,15 @@ else:
         by_model[key] = (model, scores)
         best = max(range(len(scores)), key=lambda i: scores[i].log_likelihood)
         for i, sc in enumerate(scores):
-            rows.append(dict(zip(SCORE_COLUMNS, (model.label, sc.text, sc.log_likelihood, sc.perplexity,
-                                                 "✅" if i == best else "",
-                                                 "".join(sorted({ch for _, ch in sc.unknown}))))))
+            unknown = "".join(sorted({ch for _, ch in sc.unknown}))
+            rows.append({"model": model.label, "sentence": sc.text, "log_likelihood": sc.log_likelihood,
+                         "perplexity": sc.perplexity, "most_likely": "✅" if i == best else "", "unknown": unknown})
     if rows:
-        col = {c: t(f"generate.col_{c}") for c in SCORE_COLUMNS}
+        col = {c: t(f"generate.col_{c}") for c in rows[0]}  # the headers, in the page's language
         two_decimals = st.column_config.NumberColumn(format="%.2f")
         st.dataframe([{col[c]: v for c, v in r.items()} for r in rows], hide_index=True, key="gen_scores",
-                     width="stretch", column_config={col["log_likelihood"]: two_decimals, col["perplexity"]: two_decimals})
+                     width="stretch",
+                     column_config={col["log_likelihood"]: two_decimals, col["perplexity"]: two_decimals})
         unknown = sorted({ch for r in rows for ch in r["unknown"]})
         if unknown:
             st.warning(t("generate.unknown_sentences", chars=", ".join(map(repr, unknown))), icon="🔤")

@@ -43,18 +43,18 @@ ui.remember("grad_text", DEFAULT_TEXT)
 text = right.text_area(t("gradients.text"), key="grad_text", max_chars=300, height=80)
 
 if source == "fresh":
-    c1, c2, c3, c4 = st.columns([3, 2, 1, 1], gap="medium")
+    c1, c2, c3 = st.columns([3, 2, 2], gap="medium")
     ui.remember("grad_lambda", 0.9)
     lam = c1.slider(t("gradients.lambda"), 0.5, 1.5, step=0.01, key="grad_lambda", help=t("gradients.lambda_help"))
     ui.remember("grad_phi", "identity", list(PHIS))
     phi = c2.segmented_control(t("gradients.phi"), PHIS, format_func=lambda p: t(f"gradients.phi_{p}"),
                                key="grad_phi", required=True)
     with c3, present.secondary():
+        h1, h2 = st.columns(2, gap="medium")
         ui.remember("grad_hidden", 32)
-        hidden = st.number_input(t("gradients.hidden"), 2, 128, step=1, key="grad_hidden")
-    with c4, present.secondary():
+        hidden = h1.number_input(t("gradients.hidden"), 2, 128, step=1, key="grad_hidden")
         ui.remember("grad_seed", 0)
-        seed = st.number_input(t("gradients.seed"), 0, 2**31 - 1, step=1, key="grad_seed")
+        seed = h2.number_input(t("gradients.seed"), 0, 2**31 - 1, step=1, key="grad_seed")
     model = session_memo(("fresh_rnn", len(LETTERS), hidden, lam, seed),
                          lambda: fresh_rnn(len(LETTERS), int(hidden), lam, int(seed), input_scale=1.0))
     label = t("gradients.fresh_label", lam=f"{lam:g}")
@@ -152,15 +152,15 @@ spec = current_spec()
 if spec is None:
     st.info(t("gradients.pick_text"), icon="📄")
 else:
-    c1, c2, c3 = st.columns(3, gap="large")
+    c1, c2 = st.columns([1, 2], gap="large")
     ui.remember("grad_theta", 1.0, THETAS)
     theta = c1.select_slider(t("gradients.theta"), THETAS, key="grad_theta")
     with c2, present.secondary():
+        l1, l2 = st.columns(2, gap="large")
         ui.remember("grad_lr", 1.0, LRS)
-        lr = st.select_slider(t("gradients.lr"), LRS, key="grad_lr", help=t("gradients.lr_help"))
-    with c3, present.secondary():
+        lr = l1.select_slider(t("gradients.lr"), LRS, key="grad_lr", help=t("gradients.lr_help"))
         ui.remember("grad_clip_steps", 60)
-        steps = st.slider(t("gradients.clip_steps"), 10, 150, step=10, key="grad_clip_steps")
+        steps = l2.slider(t("gradients.clip_steps"), 10, 150, step=10, key="grad_clip_steps")
 
     def runs():
         chars = loaders.corpus(*spec).char_tokens()[:30_000]
@@ -184,17 +184,17 @@ else:
 # ---------------------------------------------------------------- 5. truncated BPTT
 st.header(t("gradients.bptt_header"))
 st.caption(t("gradients.bptt_intro"))
-t1, t2, t3 = st.columns(3, gap="large")
+t1, t2 = st.columns([1, 2], gap="large")
 ui.remember("grad_tau", 10)
 tau = t1.slider(t("gradients.tau"), 2, 40, key="grad_tau")
 affordable = [d for d in DRAWS if bptt.truncation_work(model, len(text) - 1, d) <= bptt.WORK_BUDGET] or DRAWS[:1]
 with t2, present.secondary():
+    d1, d2 = st.columns(2, gap="large")
     ui.remember("grad_draws", 100 if 100 in affordable else affordable[-1], affordable)
-    draws = st.select_slider(t("gradients.draws"), affordable, key="grad_draws", disabled=len(affordable) == 1,
+    draws = d1.select_slider(t("gradients.draws"), affordable, key="grad_draws", disabled=len(affordable) == 1,
                              help=t("gradients.draws_help"))
-with t3, present.secondary():
     ui.remember("grad_draw_seed", 0)
-    draw_seed = st.number_input(t("gradients.draw_seed"), 0, 2**31 - 1, step=1, key="grad_draw_seed")
+    draw_seed = d2.number_input(t("gradients.draw_seed"), 0, 2**31 - 1, step=1, key="grad_draw_seed")
 try:
     cmp = session_memo(("bptt", version, text, nonlinearity, tau, draws, draw_seed),
                        lambda: bptt.compare_truncation(model, vocab, text, tau, int(draws), int(draw_seed),

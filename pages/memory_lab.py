@@ -137,7 +137,7 @@ else:
 # ---------------------------------------------------------------- 3. the sweep over T
 st.header(t("memory_lab.sweep_header"))
 s1, s2, s3 = st.columns([3, 2, 1], gap="medium", vertical_alignment="bottom")
-ui.remember("memory_sweep_Ts", [5, 10, 20, 40, 80])
+ui.remember("memory_sweep_Ts", [5, 10, 20, 40, 80], list(SWEEP_TS))
 Ts = s1.multiselect(t("memory_lab.sweep_Ts"), SWEEP_TS, key="memory_sweep_Ts")
 ui.remember("memory_sweep_steps", 300, list(SWEEP_STEPS))
 sweep_steps = s2.select_slider(t("memory_lab.sweep_steps"), SWEEP_STEPS, key="memory_sweep_steps")

@@ -89,13 +89,8 @@ def _top(probs: torch.Tensor, vocab: Vocab, k: int = 5) -> list[tuple[str, float
 
 
 @torch.no_grad()
-def generate(model: nn.Module, vocab: Vocab, prefix: str, num_chars: int = 100, strategy: str = "greedy",
-             temperature: float = 1.0, top_k: int = 5, seed: int | None = 0) -> Generation:
-    """Warm up on ``prefix`` character by character, then emit ``num_chars`` characters.
-
-    Characters of the prefix that the vocabulary lacks are fed as ``<unk>`` and listed in
-    ``Generation.unknown``. The same ``seed`` gives the same text.
-    """
+def check_request(prefix: str, num_chars: int, strategy: str, temperature: float, top_k: int) -> None:
+    """Raise ValueError, with a message for the reader, for a decoding request no decoder here should run."""
     if strategy not in STRATEGIES:
         raise ValueError(f"decoding must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     if not prefix:
@@ -108,6 +103,24 @@ def generate(model: nn.Module, vocab: Vocab, prefix: str, num_chars: int = 100, 
         raise ValueError(f"temperature must be a positive number, got {temperature}")
     if strategy == "top-k" and top_k < 1:
         raise ValueError(f"k must be at least 1, got {top_k}")
+
+
+def check_sentence(text: str) -> None:
+    """Raise ValueError for a text that cannot be scored (too short to predict anything, or too long)."""
+    if len(text) < 2:
+        raise ValueError("a sentence needs at least two characters to be scored")
+    if len(text) > MAX_PREFIX:
+        raise ValueError(f"the text has {len(text):,} characters; the limit is {MAX_PREFIX:,}")
+
+
+def generate(model: nn.Module, vocab: Vocab, prefix: str, num_chars: int = 100, strategy: str = "greedy",
+             temperature: float = 1.0, top_k: int = 5, seed: int | None = 0) -> Generation:
+    """Warm up on ``prefix`` character by character, then emit ``num_chars`` characters.
+
+    Characters of the prefix that the vocabulary lacks are fed as ``<unk>`` and listed in
+    ``Generation.unknown``. The same ``seed`` gives the same text.
+    """
+    check_request(prefix, num_chars, strategy, temperature, top_k)
     was_training = model.training
     model.eval()
     device = _device(model)
@@ -131,10 +144,7 @@ def generate(model: nn.Module, vocab: Vocab, prefix: str, num_chars: int = 100, 
 @torch.no_grad()
 def score(model: nn.Module, vocab: Vocab, text: str) -> Score:
     """Log-likelihood and perplexity the model gives ``text``: Σ log P(x_t | x_1..x_{t-1}) for t ≥ 2."""
-    if len(text) < 2:
-        raise ValueError("a sentence needs at least two characters to be scored")
-    if len(text) > MAX_PREFIX:
-        raise ValueError(f"the text has {len(text):,} characters; the limit is {MAX_PREFIX:,}")
+    check_sentence(text)
     was_training = model.training
     model.eval()
     ids = torch.tensor([vocab[list(text)]], device=_device(model))  # (1, T)

@@ -121,9 +121,9 @@ def _cell_markers(trace: Trace, steps: list[str], rows: list[str], chosen: list[
             ys.append(rows[row])
             data.append([trace.offset + i, unit, z[row][i]])
     return go.Scatter(x=xs, y=ys, customdata=data, mode="markers", showlegend=False,
-                      marker=dict(symbol="square-open", size=14, color="black", opacity=0, line=dict(width=3)),
+                      marker=dict(symbol="square-open", size=12, color="black", opacity=0, line=dict(width=3)),
                       selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0)),
-                      hovertemplate=t("inspect_plots.heatmap_hover").replace("%{z:", "%{customdata[2]:"))
+                      hovertemplate=t("inspect_plots.cell_hover"))
 
 
 def clicked_cell(points: Sequence[dict]) -> tuple[int, int] | None:
@@ -171,6 +171,9 @@ def activation_heatmap(trace: Trace, name: str, layer: int = 0, units: int | Seq
     fig.update_xaxes(**_char_axis(trace, steps))
     fig.update_yaxes(autorange="reversed", type="category", dtick=1 if n <= 48 else None, automargin=True,
                      title_standoff=8)
+    if clickable:  # the markers would pad the axes: keep them to the cells, as the heatmap alone has them
+        fig.update_xaxes(range=[-0.5, len(steps) - 0.5])
+        fig.update_yaxes(autorange=False, range=[n - 0.5, -0.5])
     return fig
 
 

@@ -29,6 +29,7 @@ from .i18n import t
 GATES = ("i", "f", "g", "o")  # torch's order of the stacked blocks
 MAX_PARAMETERS = 5_000_000  # ~20 MB of float32 weights
 MAX_ELEMENTS = 5_000_000  # per input/output/state tensor
+MAX_WORK = 1_000_000_000  # multiply-adds of one forward pass: about a second on a shared CPU
 MAX_SIZE = 100_000  # any single size
 
 
@@ -161,6 +162,9 @@ def check(s: LSTMSettings) -> None:
     biggest = largest_tensor(s)
     if biggest > MAX_ELEMENTS:
         raise ShapeError(t("lstm_shapes.too_many_elements", count=f"{biggest:,}", limit=f"{MAX_ELEMENTS:,}"))
+    work = s.seq_len * s.batch * count  # every weight is used once per time step and sequence
+    if work > MAX_WORK:
+        raise ShapeError(t("lstm_shapes.too_much_work", count=f"{work:,}", limit=f"{MAX_WORK:,}"))
 
 
 # ---------------------------------------------------------------- the symbolic axes (torch's documentation)
@@ -270,6 +274,6 @@ def gate_name(gate: str) -> str:
     return t(f"lstm_shapes.gate_{gate}")
 
 
-__all__ = ["GATES", "MAX_PARAMETERS", "MAX_ELEMENTS", "ShapeError", "LSTMSettings", "TensorShape", "GateBlock",
+__all__ = ["GATES", "MAX_PARAMETERS", "MAX_ELEMENTS", "MAX_WORK", "ShapeError", "LSTMSettings", "TensorShape", "GateBlock",
            "WeightShape", "LSTMShapes", "parameter_count", "check", "tensor_axes", "weight_axes", "axis_size",
            "lstm_shapes", "torch_code", "axis_meaning", "tensor_meaning", "gate_name"]

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import torch
 
-from .generate import MAX_GENERATE, MAX_PREFIX, STRATEGIES, Generation, Score, StepGuess, _pick
+from .generate import Generation, Score, StepGuess, _pick, check_request, check_sentence
 from .ngram import UNK, NGramLM
 
 
@@ -32,18 +32,7 @@ def _top(p: np.ndarray, vocab: list, k: int = 5) -> list[tuple[str, float]]:
 def ngram_generate(lm: NGramLM, prefix: str, num_chars: int = 100, strategy: str = "greedy",
                    temperature: float = 1.0, top_k: int = 5, seed: int | None = 0) -> Generation:
     """Continue ``prefix`` by ``num_chars`` characters; the checks and the decoding rule are generate.generate's."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"decoding must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
-    if not prefix:
-        raise ValueError("the prefix is empty: type at least one character")
-    if len(prefix) > MAX_PREFIX:
-        raise ValueError(f"the prefix has {len(prefix):,} characters; the limit is {MAX_PREFIX:,}")
-    if not 0 <= num_chars <= MAX_GENERATE:
-        raise ValueError(f"length must be between 0 and {MAX_GENERATE:,}, got {num_chars}")
-    if strategy != "greedy" and not (temperature > 0 and math.isfinite(temperature)):
-        raise ValueError(f"temperature must be a positive number, got {temperature}")
-    if strategy == "top-k" and top_k < 1:
-        raise ValueError(f"k must be at least 1, got {top_k}")
+    check_request(prefix, num_chars, strategy, temperature, top_k)
     if lm.vocab[0] != UNK:
         raise ValueError("the n-gram model's vocabulary must start with '<unk>'")
     gen = torch.Generator().manual_seed(0 if seed is None else seed)
@@ -64,10 +53,7 @@ def ngram_generate(lm: NGramLM, prefix: str, num_chars: int = 100, strategy: str
 
 def ngram_score(lm: NGramLM, text: str) -> Score:
     """Σ_t log P(x_t | the order − 1 characters before it) for t ≥ 2, as generate.score counts it."""
-    if len(text) < 2:
-        raise ValueError("a sentence needs at least two characters to be scored")
-    if len(text) > MAX_PREFIX:
-        raise ValueError(f"the text has {len(text):,} characters; the limit is {MAX_PREFIX:,}")
+    check_sentence(text)
     per = []
     for t in range(1, len(text)):
         p = lm.prob(list(text[max(0, t - lm.order + 1):t]), text[t])

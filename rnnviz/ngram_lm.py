@@ -91,7 +91,7 @@ class NGramLM:
         """Count the n-grams of ``tokens``. The vocabulary is ``vocab`` (a `Vocab` or a token list;
         '<unk>' is added first if missing), by default a `Vocab` of the training tokens."""
         if len(tokens) == 0:
-            raise ValueError("cannot fit an n-gram model on an empty text")
+            raise ValueError(t("statistics_ngram.empty_text"))
         if vocab is None:
             vocab = Vocab(list(tokens))
         self.vocab = list(vocab.idx_to_token if isinstance(vocab, Vocab) else vocab)

@@ -9,6 +9,7 @@ Nothing here prints, plots, sleeps or reads widgets.
 from __future__ import annotations
 
 import math
+import threading
 import random
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -120,6 +121,9 @@ PRESETS: dict[str, Preset] = {
         "characters through the backward direction; when generating, there is no future to see.",
     ),
 }
+
+
+_INIT_LOCK = threading.Lock()  # fork_rng swaps the global generator: one initialisation at a time
 
 
 @dataclass
@@ -242,8 +246,12 @@ class Trainer:
         check_fits(model_cfg, train_cfg)
         self.model_cfg, self.cfg = model_cfg, train_cfg
         self.device = resolve_device(train_cfg.device)
-        torch.manual_seed(train_cfg.seed)
-        self.model = (model or build_model(model_cfg)).to(self.device)
+        with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+            # the seed decides the initial weights without resetting the process's global generator, which
+            # other runs (other sessions' trainers, the pages' own computations) are drawing from
+            torch.manual_seed(train_cfg.seed)
+            built = model or build_model(model_cfg)
+        self.model = built.to(self.device)
         self.model.train()
         self.train_corpus = train_corpus
         self.val_corpus = val_corpus or []

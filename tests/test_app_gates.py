@@ -3,7 +3,7 @@ LSTM, the peephole LSTM and the minimal GRU) and with a model being trained in t
 import pytest
 import torch
 from apptest_inside import LOWER, charts, open_page, texts, tiny_models  # noqa: F401
-from apptest_utils import TINY, app_env, only_job, set_widgets, wait_for  # noqa: F401
+from apptest_utils import APP, TIMEOUT, TINY, AppTest, app_env, only_job, set_widgets, wait_for  # noqa: F401
 
 from rnnviz.checkpoint import save_checkpoint
 from rnnviz.inspect_plots import plain_label
@@ -178,3 +178,52 @@ def test_cell_variants_show_their_gates(cell_variants, stem, names, memory):
     for name in names[1:]:  # every quantity can be shown
         at.segmented_control(key="gates_quantity").set_value(name).run()
         assert not at.exception and list(charts(at))[0].startswith(plain_label(name).split()[0])
+
+
+LONG = "the time machine was a story of a man who travelled far into the future and came back to tell of it " * 3
+SETTINGS = ("inside_text", "inside_layer", "inside_window", "gates_quantity", "gates_order", "gates_n_units",
+            "gates_unit", "gates_memory_from", "gates_step_t", "gates_step_unit")
+
+
+def opened_at(query: dict) -> AppTest:
+    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, values in query.items():
+        at.query_params[name] = values
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def test_settings_round_trip_through_the_url():
+    at = open_page(PAGE, "e-bilstm")
+    at.text_area(key="inside_text").set_value(LONG).run()
+    at.segmented_control(key="inside_layer").set_value(1).run()
+    at.slider(key="inside_window").set_value(20).run()
+    at.segmented_control(key="gates_quantity").set_value("forget").run()
+    at.selectbox(key="gates_order").set_value("mean").run()
+    at.number_input(key="gates_n_units").set_value(10).run()
+    at.selectbox(key="gates_unit").select_index(4).run()
+    at.slider(key="gates_memory_from").set_value(30).run()
+    at.selectbox(key="gates_step_t").set_value(40).run()
+    at.selectbox(key="gates_step_unit").select_index(1).run()
+    assert not at.exception, at.exception
+    before = {key: at.session_state[key] for key in SETTINGS}
+    query = dict(at.query_params)
+    assert set(SETTINGS) <= set(query)
+    fresh = opened_at(query)
+    assert not fresh.exception, fresh.exception
+    assert {key: fresh.session_state[key] for key in SETTINGS} == before
+    title = list(charts(fresh))[0]
+    assert "forget gate" in title and "layer 2" in title and "mean value" in title and "10 of 12 units" in title
+    assert not fresh.warning
+
+
+def test_tampered_settings_in_the_url_fall_back_with_a_note():
+    at = opened_at({"gates_quantity": "gravity", "gates_order": "random", "gates_unit": "-3",
+                    "gates_memory_from": "start", "inside_layer": "2"})
+    assert not at.exception, at.exception
+    assert at.segmented_control(key="gates_quantity").value == "input"
+    assert at.selectbox(key="gates_order").value == "variance"
+    notes = texts(at.warning)
+    for name in ("gates_quantity", "gates_order", "gates_unit", "gates_memory_from"):
+        assert name in notes

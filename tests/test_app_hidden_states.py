@@ -2,7 +2,7 @@
 match, PCA, and every kind of bad text answered with a message."""
 import pytest
 from apptest_inside import charts, open_page, texts, tiny_models  # noqa: F401
-from apptest_utils import app_env  # noqa: F401
+from apptest_utils import APP, TIMEOUT, AppTest, app_env  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("app_env", "tiny_models")
 PAGE = "pages/hidden_states.py"
@@ -157,3 +157,57 @@ def test_without_a_corpus_to_sample_matches_are_sought_in_the_text_itself():
     assert not at.exception
     assert at.text_area(key="inside_text").value.startswith("the time traveller")
     assert "elsewhere in this text" in texts(at.markdown)
+
+
+
+LONG = "the time machine was a story of a man who travelled far into the future and came back to tell of it " * 3
+
+
+def opened_at(query: dict) -> AppTest:
+    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, values in query.items():
+        at.query_params[name] = values
+    at.switch_page(PAGE)
+    return at.run()
+
+
+SETTINGS = ("inside_text", "inside_layer", "inside_window", "hidden_sort", "hidden_feature", "hidden_n_units",
+            "hidden_unit", "hidden_span", "hidden_k", "hidden_step_t", "hidden_step_unit")
+
+
+def test_settings_round_trip_through_the_url():
+    at = open_page(PAGE, "e-bilstm")
+    at.text_area(key="inside_text").set_value(LONG).run()
+    at.segmented_control(key="inside_layer").set_value(1).run()
+    at.slider(key="inside_window").set_value(20).run()
+    at.segmented_control(key="hidden_sort").set_value("feature").run()
+    at.selectbox(key="hidden_feature").set_value("space").run()
+    at.number_input(key="hidden_n_units").set_value(9).run()
+    at.selectbox(key="hidden_unit").select_index(3).run()
+    at.slider(key="hidden_span").set_range(30, 42).run()
+    at.number_input(key="hidden_k").set_value(3).run()
+    at.selectbox(key="hidden_step_t").set_value(33).run()
+    at.selectbox(key="hidden_step_unit").select_index(2).run()
+    assert not at.exception, at.exception
+    before = {key: at.session_state[key] for key in SETTINGS}
+    query = dict(at.query_params)
+    assert set(SETTINGS) <= set(query) and query["sidebar_model"] in ("shipped:e-bilstm", ["shipped:e-bilstm"])
+    fresh = opened_at(query)
+    assert not fresh.exception, fresh.exception
+    assert {key: fresh.session_state[key] for key in SETTINGS} == before
+    assert fresh.text_area(key="inside_text").value == LONG and fresh.slider(key="hidden_span").value == (30, 42)
+    assert "layer 2" in _titles(fresh)[0] and "|r| with" in _titles(fresh)[0]
+    assert not fresh.warning
+
+
+def test_tampered_settings_in_the_url_fall_back_with_a_note():
+    at = opened_at({"hidden_sort": "alphabetical", "hidden_n_units": "many", "hidden_unit": "999",
+                    "hidden_feature": "../etc", "inside_window": "far"})
+    assert not at.exception, at.exception
+    assert at.segmented_control(key="hidden_sort").value == "variance"
+    assert at.selectbox(key="hidden_feature").value == "vowel"
+    notes = texts(at.warning)
+    for name in ("hidden_sort", "hidden_n_units", "hidden_feature", "hidden_unit"):
+        assert name in notes
+    assert at.selectbox(key="hidden_unit").index == 0  # the first unit of the order

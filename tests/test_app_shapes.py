@@ -62,12 +62,14 @@ def test_proj_size_must_be_smaller_than_hidden_size():
     assert table(at, "parameter")["weight_hr_l0"]["shape"] == "(8, 32)"
 
 
-def open_with_query(page: str, params: dict) -> AppTest:
-    """A new session opened at a URL with ``params`` in its query string (a bookmark)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    at.query_params = {k: str(v) for k, v in params.items()}
-    at.switch_page(page).run()
-    return at
+def open_with_query(page: str, query: dict) -> AppTest:
+    """A new session opened from a link to ``page`` with ``query``, as a bookmark opens it: the first run is the
+    page's."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.switch_page(page)
+    return at.run()
 
 
 def test_settings_round_trip_through_the_url():

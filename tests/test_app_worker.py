@@ -21,13 +21,14 @@ def one_thread(monkeypatch):
     monkeypatch.setenv("RNNVIZ_TORCH_THREADS", "1")
 
 
-def make_job(scheduler, epochs=1000, lr=0.005, kind="lstm", clip=1.0, optimizer="adam", nonlinearity="tanh"):
+def make_job(scheduler, epochs=1000, lr=0.005, kind="lstm", clip=1.0, optimizer="adam", nonlinearity="tanh",
+             label="test run"):
     vocab = Vocab(list(TEXT))
     ids = vocab[list(TEXT)]
     mcfg = ModelConfig(kind=kind, hidden_size=8, vocab_size=len(vocab), nonlinearity=nonlinearity)
     tcfg = TrainConfig(batch_size=2, num_steps=8, epochs=epochs, lr=lr, optimizer=optimizer, clip=clip)
     trainer = Trainer(mcfg, tcfg, ids[:1500], ids[1500:])
-    return worker.TrainingJob(trainer, vocab, "test run", {"name": "test"}, scheduler=scheduler)
+    return worker.TrainingJob(trainer, vocab, label, {"name": "test"}, scheduler=scheduler)
 
 
 def until(predicate, timeout=10.0):
@@ -194,7 +195,6 @@ def test_a_text_without_the_book_letters_samples_from_its_own_opening(jobs):
 
 
 def test_a_label_may_be_a_callable_asked_each_time(jobs):
-    job = make_job(worker.Scheduler(2, cores=2), epochs=1)
-    names = iter(["first", "second"])
-    job._label = lambda: next(names)
+    names = iter(["first", "second"])  # the app's labels follow the page's language this way
+    job = make_job(worker.Scheduler(2, cores=2), epochs=1, label=lambda: next(names))
     assert job.label == "first" and job.view().label == "second"

@@ -103,6 +103,7 @@ def test_the_callers_random_state_is_untouched():
     (LSTMSettings(hidden_size=4000, input_size=4000), "parameters"),
     (LSTMSettings(num_layers=16, hidden_size=400, bidirectional=True), "parameters"),
     (LSTMSettings(batch=4096, seq_len=4096, input_size=1, hidden_size=1), "numbers"),
+    (LSTMSettings(batch=100, seq_len=50, input_size=10, hidden_size=1000), "multiply-adds"),
     (LSTMSettings(hidden_size=4, proj_size=4), "proj_size must be smaller"),
     (LSTMSettings(hidden_size=0), "hidden_size must be a whole number"),
     (LSTMSettings(batch=2.5), "batch must be a whole number"),

@@ -174,3 +174,20 @@ def test_d2l_8_5_preset_reaches_the_books_perplexity(time_machine_file):
     assert final.epoch == 500 and final.epoch_end
     assert final.epoch_ppl < 1.1
     assert all(r.grad_norm_clipped <= 1.0 + 1e-5 for r in trainer.history)
+
+
+def test_a_trainer_leaves_the_global_random_generator_alone():
+    """Two runs in one process (two browser sessions) must not reseed each other: the seed goes into the
+    model's initialisation only, and the same seed still gives the same initial weights."""
+    from rnnviz.models import ModelConfig
+    from rnnviz.train import TrainConfig, Trainer
+    cfg = ModelConfig(kind="lstm", hidden_size=8, vocab_size=5)
+    tcfg = TrainConfig(batch_size=2, num_steps=3, seed=7, device="cpu")
+    corpus = [1, 2, 3, 4] * 20
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    a = Trainer(cfg, tcfg, corpus)
+    assert torch.equal(torch.get_rng_state(), before)
+    b = Trainer(cfg, tcfg, corpus)
+    for pa, pb in zip(a.model.parameters(), b.model.parameters()):
+        assert torch.equal(pa, pb)

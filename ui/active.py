@@ -1,17 +1,23 @@
 """The active model: what Generate, Hidden states and Gates show. Picked in the sidebar."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import streamlit as st
 from torch import nn
 
+from rnnviz.checkpoint import Checkpoint, load_checkpoint
 from rnnviz.data import Vocab
+from rnnviz.i18n import t
 from rnnviz.models import ModelConfig
 from rnnviz.train import TrainConfig
 
 from . import loaders, training
 from .state import SIDEBAR_MODEL
+
+UPLOADED = "uploaded_checkpoints"  # plain key: {digest: UploadedCheckpoint}, this session's, oldest first
+MAX_UPLOADS = 3  # uploaded models kept per session; the oldest goes first
 
 
 @dataclass
@@ -27,17 +33,50 @@ class ActiveModel:
     vocab: Vocab
     config: ModelConfig
     label: str
-    source: str  # 'shipped' | 'session'
-    key: str  # "shipped:<stem>" | "run:<id>"
+    source: str  # 'shipped' | 'session' | 'upload'
+    key: str  # "shipped:<stem>" | "run:<id>" | "upload:<digest>"
     train_config: TrainConfig | None = None
     history: list[dict] = field(default_factory=list)
     corpus: dict = field(default_factory=dict)
     step: int = 0  # training steps behind these weights (session runs; 0 when unknown)
 
 
+@dataclass
+class UploadedCheckpoint:
+    name: str  # the file's name, as uploaded
+    checkpoint: Checkpoint  # its model in eval mode: never trained or modified
+
+    @property
+    def label(self) -> str:
+        return t("hardening.upload_label", label=self.name)
+
+
+def add_upload(data: bytes, name: str) -> str:
+    """Check an uploaded checkpoint with :func:`rnnviz.checkpoint.load_checkpoint` (plain data only, never code;
+    model kind, weights' shapes against its settings, vocabulary size) and keep it in this session.
+
+    Returns its key (``"upload:<digest>"``: the same file uploaded twice is one model). Raises
+    :class:`rnnviz.checkpoint.CheckpointError`, and then keeps nothing.
+    """
+    ckpt = load_checkpoint(bytes(data))
+    digest = hashlib.sha1(data).hexdigest()[:12]
+    kept = st.session_state.setdefault(UPLOADED, {})
+    kept.pop(digest, None)
+    kept[digest] = UploadedCheckpoint(name, ckpt)
+    while len(kept) > MAX_UPLOADS:
+        kept.pop(next(iter(kept)))
+    return f"upload:{digest}"
+
+
+def _uploads() -> dict[str, UploadedCheckpoint]:
+    return st.session_state.get(UPLOADED, {})
+
+
 def options() -> dict[str, str]:
-    """Every model the sidebar offers: key -> label. Shipped checkpoints first, then this session's runs."""
+    """Every model the sidebar offers: key -> label. Shipped checkpoints first, then the checkpoints uploaded in
+    this session, then this session's runs."""
     out = {f"shipped:{stem}": f"{loaders.shipped_label(stem)} · shipped" for stem in loaders.shipped()}
+    out.update({f"upload:{digest}": up.label for digest, up in _uploads().items()})
     for job in training.runs():
         if job.trainer.step_count or job.active:
             state = "" if job.status == "done" else f" · {job.status}"
@@ -84,6 +123,14 @@ def _resolve(key: str) -> ActiveModel | None:
         return ActiveModel(model=ckpt.model, vocab=ckpt.vocab, config=ckpt.config,
                            label=loaders.shipped_label(name), source="shipped", key=key,
                            train_config=ckpt.train_config, history=ckpt.history, corpus=ckpt.corpus,
+                           step=len(ckpt.history))
+    if source == "upload":
+        up = _uploads().get(name)
+        if up is None:
+            return None
+        ckpt = up.checkpoint
+        return ActiveModel(model=ckpt.model, vocab=ckpt.vocab, config=ckpt.config, label=up.label, source="upload",
+                           key=key, train_config=ckpt.train_config, history=ckpt.history, corpus=ckpt.corpus,
                            step=len(ckpt.history))
     job = training.run_book().get(int(name)) if name.isdigit() else None
     if job is None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from rnnviz import i18n
 from rnnviz.data import Corpus, Vocab
 from rnnviz.i18n import t
 from rnnviz.inspect import Trace, trace
@@ -21,6 +22,7 @@ from rnnviz.inspect_plots import layer_name
 from . import loaders
 from .active import ActiveModel, active_model
 from .corpus import current_corpus
+from .language import KEY as LANGUAGE
 from .state import remember, set_widget
 
 TEXT = "inside_text"
@@ -69,7 +71,12 @@ def model_caption(active: ActiveModel) -> None:
 
 def body(follow: bool, draw: Callable[[], None]) -> None:
     """Run ``draw`` as a fragment: every FOLLOW_EVERY_S seconds while following, else on its own widgets."""
-    st.fragment(run_every=FOLLOW_EVERY_S if follow else None)(draw)()
+    def in_language() -> None:
+        # a fragment's own rerun does not pass through app.py, where the run's language is set
+        i18n.set_language(st.session_state.get(LANGUAGE, i18n.DEFAULT))
+        draw()
+
+    st.fragment(run_every=FOLLOW_EVERY_S if follow else None)(in_language)()
 
 
 def current_model() -> ActiveModel:

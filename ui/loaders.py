@@ -6,14 +6,19 @@ from pathlib import Path
 
 import streamlit as st
 
+from rnnviz import i18n
 from rnnviz.checkpoint import Checkpoint, CheckpointError, load_checkpoint, shipped_checkpoints
 from rnnviz.data import Corpus, load_corpus
+from rnnviz.i18n import t
+
+from .waiting import spinner
 
 # The order the sidebar lists shipped models in (others follow alphabetically).
 SHIPPED_ORDER = ("lstm", "gru", "scratch-rnn", "lstm-2layer", "lstm-raw", "bilstm")
 
 
-@st.cache_data(show_spinner="Loading the text…", max_entries=16)
+@spinner("loaders.loading_text")
+@st.cache_data(show_spinner=False, max_entries=16)
 def corpus(kind: str, data: bytes | None = None, clean: bool = True) -> Corpus:
     """rnnviz.data.load_corpus, cached by its inputs. Raises CorpusError for a bad own text."""
     return load_corpus(kind, data, clean=clean)
@@ -33,7 +38,8 @@ def shipped() -> dict[str, Path]:
     return dict(sorted(found.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=16)
+@spinner("loaders.loading_model")
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _load(path: str, mtime_ns: int) -> Checkpoint:
     return load_checkpoint(path)
 
@@ -51,7 +57,12 @@ def shipped_checkpoint(stem: str) -> Checkpoint | None:
 
 
 def shipped_label(stem: str) -> str:
+    """The model's name in the interface language: from the catalogue for the checkpoints we ship, from the
+    checkpoint's own label for any other file dropped into checkpoints/."""
+    key = f"shipped.{stem.replace('-', '_')}"
+    if i18n.has(key):
+        return t(key)
     ckpt = shipped_checkpoint(stem)
     if ckpt is None:
-        return f"{stem} (unreadable)"
+        return t("shipped.unreadable", stem=stem)
     return ckpt.corpus.get("label") or stem

@@ -7,13 +7,16 @@ import hashlib
 import streamlit as st
 import torch
 
+from rnnviz.checkpoint import CheckpointError
 from rnnviz.i18n import t
 
 from . import active, charts, corpus, language, loaders, present
 from .state import (CORPUS_ERROR, CORPUS_USER, SIDEBAR_CORPUS, SIDEBAR_KEEP_CASE, SIDEBAR_MODEL, SIDEBAR_PASTE,
-                    SIDEBAR_UPLOAD, SIDEBAR_USE_PASTE, remember)
+                    SIDEBAR_UPLOAD, SIDEBAR_USE_PASTE, remember, set_widget)
 
 _SEEN_UPLOAD = "corpus_upload_seen"  # file id of the upload already checked
+SIDEBAR_CHECKPOINT_UPLOAD = "sidebar_checkpoint_upload"
+_CHECKPOINT_NOTE = "sidebar_checkpoint_note"  # ("error" | "success", message) about the last checkpoint upload
 
 
 def sidebar() -> None:
@@ -81,13 +84,41 @@ def _use_paste() -> None:
 def _model_picker() -> None:
     st.subheader("🧩 Model")
     opts = active.options()
-    if not opts:
+    if opts:
+        remember(SIDEBAR_MODEL, active.default_key(opts), list(opts))
+        st.selectbox("Active model", list(opts), format_func=opts.get, key=SIDEBAR_MODEL,
+                     help="The model that Generate, Hidden states and Gates show. A model still training is "
+                          "shown as it is at the moment you look.")
+    else:
         st.caption("No model yet: train one on the Train page. Shipped models appear here once they exist.")
+    _checkpoint_upload()
+
+
+def _checkpoint_upload() -> None:
+    """An rnnviz checkpoint from the user's disk: checked by rnnviz.checkpoint, then the active model."""
+    st.file_uploader(t("hardening.upload_checkpoint"), type=["pt", "pth"], key=SIDEBAR_CHECKPOINT_UPLOAD,
+                     on_change=_load_uploaded_checkpoint,
+                     help=t("hardening.upload_checkpoint_help", mb=st.get_option("server.maxUploadSize")))
+    note = st.session_state.get(_CHECKPOINT_NOTE)
+    if note and note[0] == "error":
+        st.error(note[1], icon="🚫")
+    elif note:
+        st.success(note[1], icon="🧩")
+
+
+def _load_uploaded_checkpoint() -> None:
+    """on_change of the checkpoint uploader (runs before the script, so it may set the model picker)."""
+    upload = st.session_state.get(SIDEBAR_CHECKPOINT_UPLOAD)
+    if upload is None:  # the file was removed from the uploader: the model stays, the note goes
+        st.session_state.pop(_CHECKPOINT_NOTE, None)
         return
-    remember(SIDEBAR_MODEL, active.default_key(opts), list(opts))
-    st.selectbox("Active model", list(opts), format_func=opts.get, key=SIDEBAR_MODEL,
-                 help="The model that Generate, Hidden states and Gates show. A model still training is "
-                      "shown as it is at the moment you look.")
+    try:
+        key = active.add_upload(upload.getvalue(), upload.name)
+    except CheckpointError as e:  # the previous active model stays active
+        st.session_state[_CHECKPOINT_NOTE] = ("error", t("hardening.upload_failed", name=upload.name, error=e))
+        return
+    set_widget(SIDEBAR_MODEL, key)
+    st.session_state[_CHECKPOINT_NOTE] = ("success", t("hardening.upload_loaded", name=upload.name))
 
 
 @functools.cache

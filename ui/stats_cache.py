@@ -8,7 +8,6 @@ training step as well (run ids are unique in the process, so sessions never shar
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from rnnviz.generate import generate
 from rnnviz.i18n import language, t
 from rnnviz.train import evaluate_perplexity
 
+from .waiting import spinner
+
 LEVELS = ("word", "char")
 
 
@@ -29,18 +30,6 @@ def unit(level: str, capital: bool = False, one: bool = False) -> str:
     language, 'Words' with ``capital``."""
     text = t(f"stats_cache.unit_{level}{'_one' if one else ''}")
     return text.capitalize() if capital else text
-
-
-def _spinner(key: str):
-    """Like ``show_spinner=...`` of a cached function, with the message in the language of the run that waits
-    (the decorator's own message is fixed at import)."""
-    def wrap(fn):
-        @functools.wraps(fn)
-        def waiting(*args, **kwargs):
-            with st.spinner(t(key)):
-                return fn(*args, **kwargs)
-        return waiting
-    return wrap
 
 
 def corpus_key(corpus: Corpus) -> str:
@@ -53,13 +42,13 @@ def corpus_key(corpus: Corpus) -> str:
 # ---------------------------------------------------------------- text page
 
 
-@_spinner("stats_cache.reading")
+@spinner("stats_cache.reading")
 @st.cache_data(show_spinner=False, max_entries=8)
 def raw_lines(key: str, _corpus: Corpus, _data: bytes | None = None) -> list[str]:
     return text_views.raw_lines(_corpus, _data)
 
 
-@_spinner("stats_cache.vocabulary")
+@spinner("stats_cache.vocabulary")
 @st.cache_data(show_spinner=False, max_entries=16)
 def vocab_table(key: str, _corpus: Corpus, level: str, min_freq: int,
                 reserved: tuple[str, ...]) -> text_views.VocabTable:
@@ -76,13 +65,13 @@ def minibatch_spans(num_tokens: int, batch_size: int, num_steps: int, sampler: s
 # ---------------------------------------------------------------- statistics page
 
 
-@_spinner("stats_cache.counting")
+@spinner("stats_cache.counting")
 @st.cache_data(show_spinner=False, max_entries=8)
 def ngram_stats(key: str, _corpus: Corpus, level: str) -> ngram.NGramStats:
     return ngram.ngram_stats(ngram.corpus_tokens(_corpus, level), (1, 2, 3), k=50)
 
 
-@_spinner("stats_cache.counting_distinct")
+@spinner("stats_cache.counting_distinct")
 @st.cache_data(show_spinner=False, max_entries=16)
 def growth(key: str, _corpus: Corpus, level: str, max_n: int) -> tuple[list[ngram.NGramGrowth], float]:
     start = time.perf_counter()
@@ -101,7 +90,7 @@ class FittedLM:
     seconds: float
 
 
-@_spinner("stats_cache.fitting")
+@spinner("stats_cache.fitting")
 @st.cache_resource(show_spinner=False, max_entries=4)
 def fitted_lm(key: str, _corpus: Corpus, level: str, val_frac: float, max_tokens: int) -> FittedLM:
     """Shared, read-only: evaluate and sample through ``with_eps`` copies, never refit it.
@@ -114,7 +103,7 @@ def fitted_lm(key: str, _corpus: Corpus, level: str, val_frac: float, max_tokens
 
 
 # The next two hold messages (why a perplexity is infinite): keyed on the language they are written in too.
-@_spinner("stats_cache.scoring")
+@spinner("stats_cache.scoring")
 @st.cache_data(show_spinner=False, max_entries=32)
 def _perplexity_curve(key: str, level: str, val_frac: float, max_tokens: int, epsilons: tuple[float, ...],
                       lang: str, _fitted: FittedLM) -> list[ngram.CurvePoint]:
@@ -144,7 +133,7 @@ def ngram_samples(key: str, level: str, val_frac: float, max_tokens: int, eps: t
     return {k: _fitted.lm.with_eps(eps[:k]).sample(prefix, n, seed) for k in range(1, len(eps) + 1)}
 
 
-@_spinner("stats_cache.scoring_neural")
+@spinner("stats_cache.scoring_neural")
 @st.cache_data(show_spinner=False, max_entries=32)
 def neural_perplexity(model_key: str, step: int, key: str, val_frac: float, max_tokens: int, num_steps: int,
                       batch_size: int, _model, _vocab: Vocab, _val_chars: list[str]) -> tuple[float, float]:
@@ -155,7 +144,7 @@ def neural_perplexity(model_key: str, step: int, key: str, val_frac: float, max_
     return ppl, time.perf_counter() - start
 
 
-@_spinner("stats_cache.writing")
+@spinner("stats_cache.writing")
 @st.cache_data(show_spinner=False, max_entries=64)
 def neural_sample(model_key: str, step: int, prefix: str, n: int, seed: int, _model,
                   _vocab: Vocab) -> tuple[str, list[tuple[int, str]]]:

@@ -26,6 +26,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 _PUBLISHED = "_url_published"  # the query string this session last wrote: {name: [values]}
 _INCOMING = "_url_incoming"  # this run's externally changed query string, to apply
 _APPLIED = "_url_applied"  # {key: default} applied from the URL in this run
+_WANTED = "_url_wanted"  # {key: value} the URL asked for in this run (a number box clamps silently)
 _SEEN = "_url_seen"  # {key: True} remembered in this run, in order
 _NOTES = "_url_notes"  # ignored parameters, shown once: [(name, value)]
 _REVERT = "_url_revert"  # {key: default} to reset at the start of the next run
@@ -48,6 +49,7 @@ def begin() -> None:
     refused = ss.get(_REFUSED, {})
     ss[_INCOMING] = {k: v for k, v in incoming.items() if refused.get(k) != v}
     ss[_APPLIED] = {}
+    ss[_WANTED] = {}
     ss[_SEEN] = {}
 
 
@@ -119,11 +121,16 @@ def apply(key: str, default, options: Sequence | None = None) -> None:
         return
     ss[key] = value
     ss.setdefault(_APPLIED, {})[key] = default
+    ss.setdefault(_WANTED, {})[key] = value
 
 
 def publish() -> None:
     """End of a run: write every remembered widget's value into the query string."""
     ss = st.session_state
+    for key, wanted in ss.pop(_WANTED, {}).items():
+        if key in ss and ss[key] != wanted:  # the widget put it inside its own range without a word: say so
+            raw = ss.get(_INCOMING, {}).get(key, [])
+            ss.setdefault(_NOTES, []).append((key, ",".join(raw)[:80]))
     query: dict[str, list[str]] = {}
     for key in ss.get(_SEEN, {}):
         if key not in ss:
@@ -163,6 +170,7 @@ def recover(exc: Exception) -> bool:
     key = culprits[-1]
     raw = ss.get(_INCOMING, {}).get(key, [])
     ss.setdefault(_REVERT, {})[key] = applied[key]
+    ss.get(_WANTED, {}).pop(key, None)
     ss.setdefault(_REFUSED, {})[key] = raw
     ss.setdefault(_NOTES, []).append((key, ",".join(raw)[:80]))
     st.rerun()
