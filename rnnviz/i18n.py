@@ -5,8 +5,10 @@ by key: ``t("present.toggle")`` reads the key ``toggle`` of ``rnnviz/locales/<la
 ``str.format`` templates (``t("app.url_ignored", name="lr", value="x")``). The Chinese catalogue uses the terms of the
 Chinese edition of d2l (词元, 词表, 困惑度, 隐状态, 遗忘门, 梯度裁剪 …).
 
-The language is a :class:`contextvars.ContextVar`: the app sets it at the start of every script run
-(each browser session runs its script in its own thread), the CLI and the tests leave it at English.
+The language is a :class:`contextvars.ContextVar`: the app sets it at the start of every script run (each
+browser session runs its script in its own thread), and registers a resolver (:func:`set_resolver`) that
+reads the session's choice for runs that skip app.py (fragment reruns). The CLI, the training threads and
+the tests get English unless they ask otherwise.
 A key missing from a catalogue falls back to English, then to the key itself, so a gap shows up as an
 odd word on screen, never as a crash; tests/test_i18n.py makes such gaps fail the build.
 
@@ -20,7 +22,7 @@ import functools
 import logging
 import string
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,7 +34,15 @@ DEFAULT = "en"
 PSEUDO = "qps"
 PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
 
-_language: contextvars.ContextVar[str] = contextvars.ContextVar("rnnviz_language", default=DEFAULT)
+_language: contextvars.ContextVar[str | None] = contextvars.ContextVar("rnnviz_language", default=None)
+_resolver: Callable[[], str | None] | None = None
+
+
+def set_resolver(resolver: Callable[[], str | None] | None) -> None:
+    """Where the language comes from when this context never set one: the app registers a function that reads
+    the browser session's choice, so code run outside app.py's run (a fragment's rerun) still speaks it."""
+    global _resolver
+    _resolver = resolver
 
 
 def set_language(lang: str) -> str:
@@ -44,7 +54,10 @@ def set_language(lang: str) -> str:
 
 def language() -> str:
     """The current language code ('en', 'zh', or the test pseudo-language 'qps')."""
-    return _language.get()
+    lang = _language.get()
+    if lang is None and _resolver is not None:
+        lang = _resolver()
+    return lang if lang in LANGUAGES or lang == PSEUDO else DEFAULT
 
 
 @contextmanager

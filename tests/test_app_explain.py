@@ -1,14 +1,15 @@
 """AppTest of the maths panels: one step's equations on the Hidden states and Gates pages for a chosen character and
-unit (the very lines rnnviz.equations writes for the shipped model), "what you are looking at" on every page, and
-the perplexity definition beside a perplexity."""
+unit (the very lines rnnviz.equations writes for the shipped model), chosen from the lists or by a click on a heatmap
+cell, "what you are looking at" on every page, and the perplexity definition beside a perplexity."""
 import pytest
 from apptest_inside import click_cell, open_page, tiny_models  # noqa: F401
 from apptest_utils import app_env  # noqa: F401
 
+from rnnviz import i18n
 from rnnviz.checkpoint import load_checkpoint
 from rnnviz.equations import step_equations
-from rnnviz import i18n
 from rnnviz.inspect import trace
+from rnnviz.inspect_analysis import window
 from rnnviz.inspect_plots import clicked_cell, hidden_heatmap
 from ui import explain_text
 
@@ -67,7 +68,6 @@ def test_a_clicked_heatmap_cell_is_read_back_as_its_step_and_unit(tiny_models):
     other than 0, 1, 2 …: every marker of a clickable heatmap names its own cell."""
     ckpt = load_checkpoint(tiny_models["a-lstm"])
     tr = trace(ckpt.model, ckpt.vocab, "the time machine is a story")
-    from rnnviz.inspect_analysis import window
     win = window(tr, 4, 16)
     units = [7, 2, 11]
     fig = hidden_heatmap(win, 0, units=units, clickable=True).to_dict()
@@ -82,13 +82,14 @@ def test_a_clicked_heatmap_cell_is_read_back_as_its_step_and_unit(tiny_models):
     assert hidden_heatmap(win, 0, units=units).to_dict()["data"][1:] == []  # not clickable: the heatmap alone
 
 
-@pytest.mark.parametrize("page, chart, key, model", [("pages/hidden_states.py", "hidden_heatmap", "hidden_step", "a-lstm"),
-                                                     ("pages/gates.py", "gates_heatmap", "gates_step", "b-gru")])
+@pytest.mark.parametrize("page, chart, key, model", [
+    ("pages/hidden_states.py", "hidden_heatmap", "hidden_step", "a-lstm"),
+    ("pages/gates.py", "gates_heatmap", "gates_step", "b-gru"),
+])
 def test_a_click_on_a_heatmap_cell_opens_that_step(tiny_models, page, chart, key, model):
     at = open_page(page, model)
     text = at.text_area(key="inside_text").value
-    unit = at.selectbox(key=f"{key}_unit").options  # "unit 7" …, in the heatmap's order
-    unit = int(unit[2].split()[1])
+    unit = int(at.selectbox(key=f"{key}_unit").options[2].split()[1])  # "unit 7": the third row of the heatmap
     at = click_cell(at, chart, 9, unit)
     assert not at.exception, at.exception
     assert at.selectbox(key=f"{key}_t").value == 9 and at.selectbox(key=f"{key}_unit").value == unit

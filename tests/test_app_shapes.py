@@ -95,8 +95,9 @@ def test_a_tampered_url_falls_back_with_a_note(name, value):
 
 
 def test_an_out_of_range_url_value_is_not_used():
-    """A number beyond the input's maximum: Streamlit's number_input itself puts back its own minimum."""
+    """A number beyond the input's maximum: Streamlit's number_input puts back its minimum, and the note says so."""
     at = open_with_query(PAGE, {"shapes_num_layers": "99"})
     assert not at.exception, at.exception
     assert at.get_by_key("shapes_num_layers").value == 1
+    assert any("shapes_num_layers" in w.value for w in at.warning)
     assert table(at, "tensor")["h_n"]["shape"] == "(1, 32, 32)"

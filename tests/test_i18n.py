@@ -100,3 +100,17 @@ def test_page_shows_only_catalogued_text(page, app_env):
 
 def test_sidebar_shows_only_catalogued_text(app_env):
     assert uncatalogued(pseudo_app("pages/home.py"), "sidebar") == []
+
+
+def test_the_resolver_speaks_for_runs_that_set_no_language():
+    """A fragment's rerun skips app.py: the session's choice must still reach it through the resolver."""
+    before = i18n._resolver
+    try:
+        i18n.set_resolver(lambda: "zh")
+        assert i18n.t("present.toggle") == "演示模式"
+        with i18n.using("en"):  # an explicit choice wins
+            assert i18n.t("present.toggle") == "Presentation mode"
+        i18n.set_resolver(lambda: "klingon")  # nonsense falls back to English
+        assert i18n.t("present.toggle") == "Presentation mode"
+    finally:
+        i18n.set_resolver(before)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz import i18n
 from rnnviz.i18n import t
@@ -9,6 +10,19 @@ from rnnviz.i18n import t
 from .state import remember
 
 KEY = "lang"
+
+
+def _session_language() -> str | None:
+    """The language chosen in the browser session this thread runs a script for (None outside a run)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    try:
+        return st.session_state.get(KEY)
+    except Exception:  # noqa: BLE001 - no session state here (a thread that is not a script run)
+        return None
+
+
+i18n.set_resolver(_session_language)
 
 
 def setup() -> str:
