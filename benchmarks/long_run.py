@@ -8,7 +8,7 @@ One headless Chromium tab on `streamlit run app.py` (127.0.0.1, a free port) ope
 Adam, the whole book). Then, for --minutes:
 
 - every --away-every seconds the tab leaves for another page (Generate, Hidden states, Gates, Language
-  statistics, Text to tokens, Home in turn), stays 20 s and comes back: the run must have gone on training;
+  statistics, Text to tokens, Gradients in turn), stays 20 s and comes back: the run must have gone on training;
 - every --pause-every seconds it presses Pause, checks that the step count stands still for 15 s, presses
   Resume and checks that it moves again;
 - once a minute it notes the server's resident memory (RSS), thread count, and the run's step.
@@ -33,7 +33,7 @@ sys.path.insert(0, str(BENCH))
 from load_sessions import CHROMIUM, CHROMIUM_ARGS, LOADED_JS, STEP_JS, TITLE_JS, Sampler, Server  # noqa: E402
 
 EPOCHS = 100_000
-AWAY = ("generate", "hidden_states", "gates", "statistics", "text", "home")
+AWAY = ("generate", "hidden_states", "gates", "statistics", "text", "gradients")
 AWAY_S = 20.0
 PAUSED_S = 15.0
 
@@ -60,10 +60,11 @@ class Tab:
         self.train_load_s: list[tuple[float, float]] = []  # (minute, seconds to load /train)
 
     def goto(self, path: str) -> float:
+        """Open a page (the first time by its address, then through the sidebar as a user does); seconds taken."""
         prev = self.page.evaluate(TITLE_JS)
         t0 = time.monotonic()
-        if path == "home" and not prev:
-            self.page.goto("/")
+        if not prev:
+            self.page.goto("/" if path == "home" else f"/{path}")
         else:
             self.page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
         self.page.wait_for_function(LOADED_JS, arg=prev, timeout=120_000, polling=200)
@@ -85,9 +86,32 @@ class Tab:
     def click(self, key: str) -> None:
         self.page.locator(f".st-key-{key} button").first.click()
 
-    def button_enabled(self, key: str) -> bool:
-        return self.page.evaluate(
-            "(k) => { const b = document.querySelector(`.st-key-${k} button`); return !!b && !b.disabled; }", key)
+    def pause_resume(self, n: int) -> None:
+        """Pause, check the step stands still for PAUSED_S seconds, resume, check it moves again."""
+        self.click("train_pause")
+        self.page.wait_for_function(
+            "() => { const b = document.querySelector('.st-key-train_resume button'); return !!b && !b.disabled; }",
+            timeout=60_000, polling=250)
+        time.sleep(3)  # the page's poll shows the last step
+        held = self.step()
+        time.sleep(PAUSED_S)
+        if self.step() != held:
+            self.failures.append(f"pause {n}: the step moved from {held} while paused")
+        self.click("train_resume")
+        if not self.wait_step_above(held, 60):
+            self.failures.append(f"pause {n}: no step after Resume (held at {held})")
+        print(f"  pause/resume {n}: held at step {held:,} for {PAUSED_S:.0f} s, then went on", flush=True)
+
+    def trip(self, dest: str, n: int, t0: float) -> None:
+        """Leave /train for ``dest`` for AWAY_S seconds and come back; the run must have trained meanwhile."""
+        before = self.step()
+        self.goto(dest)
+        time.sleep(AWAY_S)
+        load_s = self.goto("train")
+        self.train_load_s.append(((time.monotonic() - t0) / 60, load_s))
+        if not self.wait_step_above(before, 30):
+            self.failures.append(f"trip {n} to {dest}: no training while away (step {before})")
+        print(f"  away to {dest}: step {before:,} -> {self.step():,}, /train back in {load_s:.2f} s", flush=True)
 
 
 def main() -> int:
@@ -96,6 +120,7 @@ def main() -> int:
     ap.add_argument("--away-every", type=float, default=120.0, help="seconds between trips to another page")
     ap.add_argument("--pause-every", type=float, default=300.0, help="seconds between pause/resume checks")
     args = ap.parse_args()
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores",
@@ -140,35 +165,21 @@ def main() -> int:
                     next_minute += 60
                 elif now >= next_pause:
                     pauses += 1
-                    tab.click("train_pause")
-                    tab.page.wait_for_function(
-                        "() => { const b = document.querySelector('.st-key-train_resume button');"
-                        " return !!b && !b.disabled; }", timeout=60_000, polling=250)
-                    time.sleep(3)  # the page's poll shows the last step
-                    held = tab.step()
-                    time.sleep(PAUSED_S)
-                    if tab.step() != held:
-                        tab.failures.append(f"pause {pauses}: the step moved from {held} while paused")
-                    tab.click("train_resume")
-                    if not tab.wait_step_above(held, 60):
-                        tab.failures.append(f"pause {pauses}: no step after Resume (held at {held})")
-                    print(f"  pause/resume {pauses}: held at step {held:,} for {PAUSED_S:.0f} s, then went on",
-                          flush=True)
+                    try:
+                        tab.pause_resume(pauses)
+                    except PlaywrightError as e:  # recorded, and the run goes on being watched
+                        tab.failures.append(f"pause {pauses}: {str(e).splitlines()[0]}")
                     next_pause += args.pause_every
                 elif now >= next_away:
-                    before = tab.step()
                     dest = AWAY[trips % len(AWAY)]
                     trips += 1
-                    tab.goto(dest)
-                    where = dest
-                    time.sleep(AWAY_S)
-                    load_s = tab.goto("train")
+                    try:
+                        where = dest
+                        tab.trip(dest, trips, t0)
+                    except PlaywrightError as e:
+                        tab.failures.append(f"trip {trips} to {dest}: {str(e).splitlines()[0]}")
+                        tab.page.goto("/train")
                     where = "train"
-                    tab.train_load_s.append(((time.monotonic() - t0) / 60, load_s))
-                    if not tab.wait_step_above(before, 30):
-                        tab.failures.append(f"trip {trips} to {dest}: no training while away (step {before})")
-                    print(f"  away to {dest}: step {before:,} -> {tab.step():,}, /train back in {load_s:.2f} s",
-                          flush=True)
                     next_away += args.away_every
                 else:
                     time.sleep(0.5)

@@ -75,7 +75,7 @@ class MinimalGRUCell(nn.Module):
             a = torch.addmm(XW[t], H, W_h)  # (B, 2H)
             Z = torch.sigmoid(a[:, :n])  # update gate (B, H)
             H_tilde = torch.tanh(a[:, n:])  # candidate (B, H)
-            H = Z * H + (1 - Z) * H_tilde  # (B, H)
+            H = torch.lerp(H_tilde, H, Z)  # Z ⊙ H_{t-1} + (1 − Z) ⊙ H̃_t in one op: (B, H)
             outs.append(H)
         return torch.stack(outs), H
 
@@ -111,16 +111,14 @@ class PeepholeLSTMCell(nn.Module):
         W_x = torch.cat([self.W_xi, self.W_xf, self.W_xo, self.W_xc], dim=1)  # (in, 4H): blocks [i | f | o | c]
         W_h = torch.cat([self.W_hi, self.W_hf, self.W_ho, self.W_hc], dim=1)  # (H, 4H)
         b = torch.cat([self.b_i, self.b_f, self.b_o, self.b_c])  # (4H,)
-        w_cif = torch.cat([self.w_ci, self.w_cf])  # (2H,) the input and forget gates' peepholes
         XW = X @ W_x + b  # (T, B, 4H)
         outs = []
         for t in range(X.shape[0]):
-            a = torch.addmm(XW[t], H, W_h)  # (B, 4H) everything but the peepholes
-            IF = torch.sigmoid(a[:, :2 * n] + w_cif * C.repeat(1, 2))  # [I_t | F_t] peek at C_{t-1}: (B, 2H)
-            I, F_gate = IF[:, :n], IF[:, n:]
-            C_tilde = torch.tanh(a[:, 3 * n:])  # candidate (B, H)
-            C = F_gate * C + I * C_tilde  # cell (B, H)
-            O = torch.sigmoid(a[:, 2 * n:3 * n] + self.w_co * C)  # output gate peeks at the new C_t
+            a_i, a_f, a_o, a_c = torch.addmm(XW[t], H, W_h).split(n, dim=1)  # (B, H) each, without the peepholes
+            I = torch.sigmoid(torch.addcmul(a_i, self.w_ci, C))  # input gate peeks at C_{t-1}
+            F_gate = torch.sigmoid(torch.addcmul(a_f, self.w_cf, C))  # so does the forget gate
+            C = torch.addcmul(F_gate * C, I, torch.tanh(a_c))  # cell: F_t ⊙ C_{t-1} + I_t ⊙ C̃_t
+            O = torch.sigmoid(torch.addcmul(a_o, self.w_co, C))  # the output gate peeks at the NEW cell C_t
             H = O * torch.tanh(C)  # (B, H)
             outs.append(H)
         return torch.stack(outs), (H, C)

@@ -14,7 +14,8 @@ from .sequence import SequenceResult, TrainRecord
 FONT = 18
 TITLE_FONT = 24
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
-KIND_COLORS = {"RNN": "#d62728", "RNN (scratch)": "#d62728", "GRU": "#2ca02c", "LSTM": "#1f77b4"}
+# By model kind, not by label: the labels change with the interface language.
+KIND_COLORS = {"rnn": "#d62728", "scratch": "#d62728", "gru": "#2ca02c", "lstm": "#1f77b4"}
 
 
 def model_label(kind: str) -> str:
@@ -172,7 +173,7 @@ def gradient_figure(curves: list[GradientCurve] | dict[str, GradientCurve], refe
     curves = list(curves.values()) if isinstance(curves, dict) else list(curves)
     fig = go.Figure()
     for i, c in enumerate(curves):
-        color = KIND_COLORS.get(c.label, COLORS[i % len(COLORS)])
+        color = KIND_COLORS.get(c.kind or "", COLORS[i % len(COLORS)])
         fig.add_trace(go.Scatter(x=c.distance, y=_positive(c.norm), name=c.label, mode="lines+markers",
                                  line=dict(color=color, width=3), marker=dict(size=6)))
         if reference and c.lam is not None:

@@ -210,3 +210,14 @@ def test_every_figure_has_a_title_and_axis_titles():
     assert [t.name for t in dashed] == ["0.5^(T−k)", "1.5^(T−k)"]
     assert len(figs[3].data) == 1 + 3  # observations + one line per k
     assert "1-step" in figs[1].layout.title.text and math.isfinite(res.onestep.mse_observed)
+
+
+def test_each_cell_keeps_its_colour_in_every_language():
+    """RNN red, GRU green, LSTM blue, as on the lecture's slides — whatever the legend's language."""
+    from rnnviz import i18n
+    X, y = encode_text(VOCAB, TEXT[:20])
+    for lang in ("en", "zh"):
+        with i18n.using(lang):
+            fig = plots.gradient_figure(kind_curves(len(VOCAB), X, y, hidden=8))
+        colours = {trace.line.color for trace in fig.data}
+        assert {"#d62728", "#2ca02c", "#1f77b4"} <= colours, lang

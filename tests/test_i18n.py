@@ -80,7 +80,7 @@ def test_scanner_flags_uncatalogued_words():
 
 PAGES = ["pages/home.py", "pages/sequence_models.py", "pages/text.py", "pages/statistics.py", "pages/train.py",
          "pages/generate.py", "pages/hidden_states.py", "pages/gates.py", "pages/gradients.py",
-         "pages/memory_lab.py", "pages/shapes.py"]
+         "pages/memory_lab.py", "pages/shapes.py", "pages/bidirectional.py"]
 
 
 def pseudo_app(page: str):
