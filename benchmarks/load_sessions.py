@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import math
 import os
 import socket
@@ -450,6 +451,7 @@ def main() -> int:
     ap.add_argument("--hold", type=float, default=30.0, help="seconds the sessions stay open training (default 30)")
     ap.add_argument("--max-jobs", type=int, default=2, help="RNNVIZ_MAX_JOBS for the server (default 2)")
     ap.add_argument("--series", action="store_true", help="also print the memory/thread series, one line a second")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file (tests/e2e/test_load.py reads it)")
     args = ap.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} cores", flush=True)
     report = run(args.sessions, args.hold, args.max_jobs)
@@ -458,6 +460,10 @@ def main() -> int:
             print(f"  t={s.t:6.1f} s  rss={s.rss / 1024**2:7.1f} MB  threads={s.threads:3d}  "
                   f"training={s.training_threads:2d}  cpu={s.cpu_s:8.1f} s")
     print(report.summary())
+    if args.json:
+        figures = {k: v for k, v in dataclasses.asdict(report).items() if k not in ("series", "page_times", "per_page", "shown_times")}
+        figures.update(ok=report.ok, p95_page_s=report.percentile(95))
+        args.json.write_text(json.dumps(figures, indent=1))
     return 0 if report.ok else 1
 
 

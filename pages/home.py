@@ -13,8 +13,9 @@ st.markdown(t("home.intro"))
 corpus = ui.current_corpus()
 book = loaders.corpus(corpus.kind if corpus is not None and corpus.kind in ("timemachine", "raw")
                       else "timemachine")
-if book.note:
-    st.warning(book.note, icon="📴")
+if book.note:  # the engine's reason (a URL, an error) is technical: shown as it is, under a translated headline
+    st.warning(t("home.book_unavailable"), icon="📴")
+    st.code(book.note, language=None, wrap_lines=True)
 
 st.markdown(t("home.start"))
 

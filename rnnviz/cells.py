@@ -51,8 +51,6 @@ class MinimalGRUCell(nn.Module):
     for the candidate H̃_t. The state is H (B, H).
     """
 
-    gates = ("update", "candidate")
-
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
@@ -62,7 +60,8 @@ class MinimalGRUCell(nn.Module):
         self.W_xh, self.W_hh, self.b_h = _param(k, input_size, H), _param(k, H, H), _param(k, H)
 
     def zero_state(self, batch_size: int, device=None, dtype=None) -> torch.Tensor:
-        return torch.zeros(batch_size, self.hidden_size, device=device or self.b_z.device, dtype=dtype or self.b_z.dtype)
+        return torch.zeros(batch_size, self.hidden_size, device=device or self.b_z.device,
+                           dtype=dtype or self.b_z.dtype)
 
     def forward(self, X: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """X: (T, B, in), H: (B, H) → outputs H_1..H_T (T, B, H) and H_T."""
@@ -71,8 +70,8 @@ class MinimalGRUCell(nn.Module):
         XW = X @ torch.cat([self.W_xz, self.W_xh], dim=1) + torch.cat([self.b_z, self.b_h])  # (T, B, 2H)
         W_h = torch.cat([self.W_hz, self.W_hh], dim=1)  # (H, 2H)
         outs = []
-        for t in range(X.shape[0]):
-            a = torch.addmm(XW[t], H, W_h)  # (B, 2H)
+        for xw in XW.unbind(0):  # unbind, not XW[t]: backprop through T indexings would zero-fill XW's size T times
+            a = torch.addmm(xw, H, W_h)  # (B, 2H)
             Z = torch.sigmoid(a[:, :n])  # update gate (B, H)
             H_tilde = torch.tanh(a[:, n:])  # candidate (B, H)
             H = torch.lerp(H_tilde, H, Z)  # Z ⊙ H_{t-1} + (1 − Z) ⊙ H̃_t in one op: (B, H)
@@ -86,8 +85,6 @@ class PeepholeLSTMCell(nn.Module):
     Parameters per gate g in i (input), f (forget), o (output): ``W_xg`` (in, H), ``W_hg`` (H, H), ``w_cg`` (H,) the
     peephole, ``b_g`` (H,); the candidate has ``W_xc``, ``W_hc``, ``b_c`` and no peephole. The state is (H, C).
     """
-
-    gates = ("input", "forget", "output", "candidate")
 
     def __init__(self, input_size: int, hidden_size: int):
         super().__init__()
@@ -113,8 +110,8 @@ class PeepholeLSTMCell(nn.Module):
         b = torch.cat([self.b_i, self.b_f, self.b_o, self.b_c])  # (4H,)
         XW = X @ W_x + b  # (T, B, 4H)
         outs = []
-        for t in range(X.shape[0]):
-            a_i, a_f, a_o, a_c = torch.addmm(XW[t], H, W_h).split(n, dim=1)  # (B, H) each, without the peepholes
+        for xw in XW.unbind(0):  # see MinimalGRUCell.forward
+            a_i, a_f, a_o, a_c = torch.addmm(xw, H, W_h).split(n, dim=1)  # (B, H) each, without the peepholes
             I = torch.sigmoid(torch.addcmul(a_i, self.w_ci, C))  # input gate peeks at C_{t-1}
             F_gate = torch.sigmoid(torch.addcmul(a_f, self.w_cf, C))  # so does the forget gate
             C = torch.addcmul(F_gate * C, I, torch.tanh(a_c))  # cell: F_t ⊙ C_{t-1} + I_t ⊙ C̃_t

@@ -20,8 +20,9 @@ Each number is entry j of a vector (for the output lines: entry c, the next char
 input and the cell come from the trace (for layer > 0 the input X_t is the layer below's H_t; for a backward unit
 of a bidirectional layer the "previous" state is the one at t+1); the weights are read from the modules the same
 way :func:`rnnviz.inspect.trace` reads them (PyTorch's gate blocks i, f, g, o and r, z, n; the scratch RNN's
-W_xh, W_hh, b_h, W_hq, b_q; the named weights of the cells of :mod:`rnnviz.cells`). Arithmetic is float64, so every result agrees with the trace's float32 values to
-about 1e-6; tests/test_equations.py recomputes each one from the state_dict with numpy.
+W_xh, W_hh, b_h, W_hq, b_q; the named weights of the cells of :mod:`rnnviz.cells`). Arithmetic is float64, so
+every result agrees with the trace's float32 values to about 1e-6; tests/test_equations.py recomputes each one from
+the state_dict with numpy.
 
 ``perplexity_definition(model, vocab, text)`` writes exp(−(1/n) Σ log P(x_t | x_<t)) with the model's own
 average cross-entropy plugged in.

@@ -13,6 +13,7 @@ from .data import Vocab
 STRATEGIES = ("greedy", "sample", "top-k")
 MAX_GENERATE = 20_000
 MAX_PREFIX = 100_000
+MIN_TEMPERATURE, MAX_TEMPERATURE = 1e-4, 1e4
 
 
 @dataclass
@@ -88,7 +89,6 @@ def _top(probs: torch.Tensor, vocab: Vocab, k: int = 5) -> list[tuple[str, float
     return [(vocab.to_tokens(int(i)), float(v)) for v, i in zip(p, idx)]
 
 
-@torch.no_grad()
 def check_request(prefix: str, num_chars: int, strategy: str, temperature: float, top_k: int) -> None:
     """Raise ValueError, with a message for the reader, for a decoding request no decoder here should run."""
     if strategy not in STRATEGIES:
@@ -99,8 +99,10 @@ def check_request(prefix: str, num_chars: int, strategy: str, temperature: float
         raise ValueError(f"the prefix has {len(prefix):,} characters; the limit is {MAX_PREFIX:,}")
     if not 0 <= num_chars <= MAX_GENERATE:
         raise ValueError(f"length must be between 0 and {MAX_GENERATE:,}, got {num_chars}")
-    if strategy != "greedy" and not (temperature > 0 and math.isfinite(temperature)):
-        raise ValueError(f"temperature must be a positive number, got {temperature}")
+    if strategy != "greedy" and not (MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE):
+        # outside these bounds, logits / temperature overflows float32 (or is 0/0) and no distribution is left
+        raise ValueError(f"temperature must be a positive number between {MIN_TEMPERATURE:g} and "
+                         f"{MAX_TEMPERATURE:g}, got {temperature}")
     if strategy == "top-k" and top_k < 1:
         raise ValueError(f"k must be at least 1, got {top_k}")
 
@@ -113,6 +115,7 @@ def check_sentence(text: str) -> None:
         raise ValueError(f"the text has {len(text):,} characters; the limit is {MAX_PREFIX:,}")
 
 
+@torch.no_grad()
 def generate(model: nn.Module, vocab: Vocab, prefix: str, num_chars: int = 100, strategy: str = "greedy",
              temperature: float = 1.0, top_k: int = 5, seed: int | None = 0) -> Generation:
     """Warm up on ``prefix`` character by character, then emit ``num_chars`` characters.

@@ -50,7 +50,7 @@ def test_home_warns_when_the_book_cannot_be_had(monkeypatch, tmp_path):
     loaders.corpus_stats.clear()
     try:
         at = new_app()
-        assert any("unavailable" in w.value for w in at.warning)
+        assert any("unavailable" in w.value for w in at.warning) and "missing.txt" in at.code[0].value
         assert any("Python's documentation" in w.value for w in at.sidebar.warning)
     finally:
         loaders.corpus.clear()

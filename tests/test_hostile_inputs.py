@@ -12,6 +12,7 @@ import gzip
 import io
 import os
 import pickle
+import time
 import zipfile
 import zlib
 
@@ -149,11 +150,30 @@ def test_a_100000_character_prefix_is_read_and_one_more_is_refused(tiny_lstm):
         score(tiny_lstm, LETTERS, prefix + "x")
 
 
+def test_generation_keeps_no_autograd_graph(tiny_lstm):
+    """A 100,000-character prefix read with gradients on would keep every step's activations for a backward pass
+    that never comes."""
+    seen = []
+    hook = tiny_lstm.register_forward_hook(lambda module, args, out: seen.append(torch.is_grad_enabled()))
+    try:
+        generate(tiny_lstm, LETTERS, "the time traveller", 3)
+        score(tiny_lstm, LETTERS, "the time traveller")
+    finally:
+        hook.remove()
+    assert seen and not any(seen)
+
+
 def test_a_prefix_of_only_unknown_characters_is_read_as_unk_and_listed(tiny_lstm):
     out = generate(tiny_lstm, LETTERS, "你好！€€", 10)
     assert len(out.generated) == 10 and "<unk>" not in out.generated
     assert [ch for _, ch in out.unknown] == list("你好！€€")
     assert len(score(tiny_lstm, LETTERS, "你好！€€").per_char) == 4
+
+
+@pytest.mark.parametrize("temperature", [0.0, -1.0, float("nan"), float("inf"), 1e-45, 3.4028235677973366e38])
+def test_absurd_temperatures_are_refused_rather_than_sampled_from_nan(tiny_lstm, temperature):
+    with pytest.raises(ValueError, match="temperature must be a positive number between"):
+        generate(tiny_lstm, LETTERS, "ab", 3, "sample", temperature)
 
 
 def test_a_trace_beyond_its_limit_is_refused_before_running(tiny_lstm):
@@ -424,6 +444,30 @@ def test_train_page_after_a_diverged_run_still_trains(app_env):
     second = [j for j in run_book(at).jobs.values() if j is not diverged][0]
     wait_for(at, lambda: not second.active)
     assert second.status == "done" and not at.exception
+
+
+def test_a_run_whose_tab_closes_is_stopped_cleanly_and_keeps_its_history(app_env, monkeypatch):
+    """Streamlit releases the session's guard when the tab closes: the run pauses at once (its thread ends), stops
+    when the session does not come back, and its history and weights stay in the session until it expires."""
+    from ui import training
+    at = new_app("pages/train.py")
+    set_widgets(at, {**TINY, "train_epochs": 1000})
+    at.button(key="train_start").click().run()
+    job = only_job(at)
+    wait_for(at, lambda: job.view().step >= 5)
+    book = run_book(at)
+    monkeypatch.setattr(training, "_grace_s", lambda: 0.5)  # the server's session TTL + 30 s, shortened
+    training._release(training._Guard(book))  # what the session-scoped resource's on_release does
+    assert job.join(10)  # no thread left training
+    deadline = time.monotonic() + 10
+    while job.status != worker.STOPPED:
+        assert time.monotonic() < deadline, f"the run is {job.status}, not stopped"
+        time.sleep(0.05)
+    v = job.view()
+    assert v.step == job.trainer.step_count >= 5
+    assert [h["step"] for h in v.history] == list(range(1, v.step + 1))  # every step kept, none repeated
+    assert at.session_state["train_run_book"] is book and book.jobs[job.id] is job
+    assert len(load_checkpoint(job.checkpoint_bytes()).history) == v.step  # and still downloadable
 
 
 def test_tampered_url_parameters_leave_every_setting_valid(app_env):

@@ -85,10 +85,11 @@ PAGES = ["pages/home.py", "pages/sequence_models.py", "pages/text.py", "pages/st
 
 def pseudo_app(page: str):
     from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["lang"] = i18n.PSEUDO
-    at.run()
-    at.switch_page(page).run()
+    with i18n.using(i18n.PSEUDO):  # AppTest calls the widgets' format_func in the test's thread as well
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.session_state["lang"] = i18n.PSEUDO
+        at.run()
+        at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
 

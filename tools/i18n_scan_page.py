@@ -14,8 +14,11 @@ from i18n_scan import uncatalogued  # noqa: E402
 
 page = sys.argv[1] if len(sys.argv) > 1 else "pages/home.py"
 part = sys.argv[2] if len(sys.argv) > 2 else None
+from rnnviz import i18n  # noqa: E402
+
+i18n.set_language(i18n.PSEUDO)  # AppTest calls the widgets' format_func in this thread too
 at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-at.session_state["lang"] = "qps"
+at.session_state["lang"] = i18n.PSEUDO
 at.run()
 at.switch_page(page).run()
 print("exceptions:", at.exception)

@@ -75,12 +75,12 @@ def _uploads() -> dict[str, UploadedCheckpoint]:
 def options() -> dict[str, str]:
     """Every model the sidebar offers: key -> label. Shipped checkpoints first, then the checkpoints uploaded in
     this session, then this session's runs."""
-    out = {f"shipped:{stem}": f"{loaders.shipped_label(stem)} · shipped" for stem in loaders.shipped()}
+    out = {f"shipped:{stem}": t("active.shipped", label=loaders.shipped_label(stem)) for stem in loaders.shipped()}
     out.update({f"upload:{digest}": up.label for digest, up in _uploads().items()})
     for job in training.runs():
         if job.trainer.step_count or job.active:
-            state = "" if job.status == "done" else f" · {job.status}"
-            out[f"run:{job.id}"] = f"{job.label}{state}"
+            out[f"run:{job.id}"] = (job.label if job.status == "done" else
+                                    t("active.run_status", label=job.label, status=t(f"worker.status_{job.status}")))
     return out
 
 
@@ -103,8 +103,8 @@ def active_model(required: bool = True) -> ActiveModel | None:
     key = current_key()
     found = _resolve(key) if key else None
     if found is None and required:
-        st.info("🧩 No model yet. Train one on the Train page, or wait for the shipped checkpoints.")
-        st.page_link("pages/train.py", label="Go to Train", icon="🏋")
+        st.info(t("active.no_model"))
+        st.page_link("pages/train.py", label=t("active.go_train"), icon="🏋")
         st.stop()
     return found
 

@@ -8,6 +8,7 @@ import streamlit as st
 import torch
 
 from rnnviz.checkpoint import CheckpointError
+from rnnviz import i18n
 from rnnviz.i18n import t
 
 from . import active, charts, corpus, language, loaders, present
@@ -39,40 +40,44 @@ def _display() -> None:
 
 
 def _text_picker() -> None:
-    st.subheader("📚 Text")
+    st.subheader(t("sidebar.text_heading"))
     remember(SIDEBAR_CORPUS, corpus.DEFAULT, list(corpus.CHOICES))
-    kind = st.selectbox("Text to learn from", list(corpus.CHOICES), format_func=corpus.CHOICES.get,
-                        key=SIDEBAR_CORPUS, help=corpus.HELP)
+    kind = st.selectbox(t("sidebar.text_label"), list(corpus.CHOICES), format_func=lambda k: t(f"sidebar.choice_{k}"),
+                        key=SIDEBAR_CORPUS, help=t("sidebar.text_help"))
     if kind == "user":
         _own_text()
     current = corpus.current_corpus()
     if current is None:
         return
     if current.note:
-        st.warning("The Time Machine could not be loaded: using Python's documentation instead.", icon="📴")
+        st.warning(t("sidebar.offline_note"), icon="📴")
     n_chars, n_distinct = loaders.corpus_stats(*corpus.current_spec())
-    st.caption(f"{current.name}: {n_chars:,} characters, {n_distinct} distinct.")
+    st.caption(t("sidebar.corpus_stats", name=corpus_name(current), chars=n_chars, distinct=n_distinct))
+
+
+def corpus_name(current) -> str:
+    """The text's name in the interface language (an own text keeps its file name)."""
+    key = f"sidebar.name_{current.kind}"
+    return t(key) if current.kind != "user" and i18n.has(key) else current.name
 
 
 def _own_text() -> None:
     remember(SIDEBAR_KEEP_CASE, False)
-    st.toggle("Keep case, punctuation and line breaks", key=SIDEBAR_KEEP_CASE)
-    upload = st.file_uploader("Upload a UTF-8 text file", key=SIDEBAR_UPLOAD,
-                              help="Plain text, at most 5 MB, at least 200 characters.")
+    st.toggle(t("sidebar.keep_case"), key=SIDEBAR_KEEP_CASE)
+    upload = st.file_uploader(t("sidebar.upload"), key=SIDEBAR_UPLOAD, help=t("sidebar.upload_help"))
     if upload is not None and st.session_state.get(_SEEN_UPLOAD) != upload.file_id:
         st.session_state[_SEEN_UPLOAD] = upload.file_id
         corpus.accept_user_text(upload.getvalue(), upload.name, upload.file_id)
     remember(SIDEBAR_PASTE, "")
-    st.text_area("…or paste text", key=SIDEBAR_PASTE, height=110,
-                 placeholder="Paste at least 200 characters of any language here.")
-    st.button("Use the pasted text", key=SIDEBAR_USE_PASTE, width="stretch", on_click=_use_paste)
+    st.text_area(t("sidebar.paste"), key=SIDEBAR_PASTE, height=110, placeholder=t("sidebar.paste_placeholder"))
+    st.button(t("sidebar.use_paste"), key=SIDEBAR_USE_PASTE, width="stretch", on_click=_use_paste)
     error = st.session_state.get(CORPUS_ERROR)
     own = st.session_state.get(CORPUS_USER)
     if error:
         st.error(error, icon="🚫")
     if own:
-        still = "Still using" if error else "Using"
-        st.success(f"{still} {own['name']} ({len(own['data']):,} bytes).", icon="📄")
+        st.success(t("sidebar.still_using" if error else "sidebar.using", name=own["name"], size=len(own["data"])),
+                   icon="📄")
 
 
 def _use_paste() -> None:
@@ -82,15 +87,14 @@ def _use_paste() -> None:
 
 
 def _model_picker() -> None:
-    st.subheader("🧩 Model")
+    st.subheader(t("sidebar.model_heading"))
     opts = active.options()
     if opts:
         remember(SIDEBAR_MODEL, active.default_key(opts), list(opts))
-        st.selectbox("Active model", list(opts), format_func=opts.get, key=SIDEBAR_MODEL,
-                     help="The model that Generate, Hidden states and Gates show. A model still training is "
-                          "shown as it is at the moment you look.")
+        st.selectbox(t("sidebar.model_label"), list(opts), format_func=opts.get, key=SIDEBAR_MODEL,
+                     help=t("sidebar.model_help"))
     else:
-        st.caption("No model yet: train one on the Train page. Shipped models appear here once they exist.")
+        st.caption(t("sidebar.no_model"))
     _checkpoint_upload()
 
 
@@ -122,12 +126,19 @@ def _load_uploaded_checkpoint() -> None:
 
 
 @functools.cache
+def _gpu() -> tuple[str, float] | None:
+    if not torch.cuda.is_available():
+        return None
+    props = torch.cuda.get_device_properties(0)
+    return props.name, props.total_memory / 2**30
+
+
 def device_label() -> str:
-    """'GPU: <name>, <N> GiB' when CUDA is available, else 'CPU, <N> threads'."""
-    if torch.cuda.is_available():
-        props = torch.cuda.get_device_properties(0)
-        return f"GPU: {props.name}, {props.total_memory / 2**30:.0f} GiB"
-    return f"CPU, {torch.get_num_threads()} threads"
+    """'GPU: <name>, <N> GiB' when CUDA is available, else 'CPU, <N> threads' (in the interface language)."""
+    gpu = _gpu()
+    if gpu:
+        return t("sidebar.device_gpu", name=gpu[0], gib=gpu[1])
+    return t("sidebar.device_cpu", threads=torch.get_num_threads())
 
 
 def device_badge() -> None:

@@ -16,5 +16,7 @@ def spinner(key: str):
         def waiting(*args, **kwargs):
             with st.spinner(t(key)):
                 return fn(*args, **kwargs)
+        if hasattr(fn, "clear"):  # keep the cache's own controls (tests clear it)
+            waiting.clear = fn.clear
         return waiting
     return wrap
