@@ -37,6 +37,7 @@ from torch.nn import functional as F
 
 from .data import Vocab
 from .gradients import _layer_weights, _phi, _recurrent_kind
+from .i18n import t
 from .models import ConfigError, RNNLM, RNNScratch
 
 MAX_TEXT = 400  # characters: one backward pass per draw must stay fast
@@ -83,7 +84,7 @@ def recurrent_matrices(model: nn.Module, layer: int = 0) -> dict[str, torch.Tens
             raise ConfigError(f"layer must be between 0 and {model.config.num_layers - 1}, got {layer}")
         return {"W_hh": model.W_hh[layer].detach().double().clone()}
     if not isinstance(model, RNNLM):
-        raise ConfigError(f"expected an RNNScratch or RNNLM model, got {type(model).__name__}")
+        raise ConfigError(t("gradients.kind_refused", kind=getattr(getattr(model, "config", None), "kind", type(model).__name__)))
     cfg = model.config
     if not 0 <= layer < cfg.num_layers:
         raise ConfigError(f"layer must be between 0 and {cfg.num_layers - 1}, got {layer}")
@@ -158,7 +159,7 @@ def recurrent_weight(model: nn.Module) -> nn.Parameter:
         return model.W_hh[0]
     if isinstance(model, RNNLM):
         return model.rnn.weight_hh_l0
-    raise ConfigError(f"expected an RNNScratch or RNNLM model, got {type(model).__name__}")
+    raise ConfigError(t("gradients.kind_refused", kind=getattr(getattr(model, "config", None), "kind", type(model).__name__)))
 
 
 def oriented(model: nn.Module, grad: torch.Tensor) -> torch.Tensor:

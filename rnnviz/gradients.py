@@ -90,7 +90,7 @@ def _recurrent_kind(model: nn.Module) -> str:
         if model.config.bidirectional:
             raise ConfigError(t("gradients.bidirectional_refused"))
         return model.config.kind
-    raise ConfigError(f"expected an RNNScratch or RNNLM model, got {type(model).__name__}")
+    raise ConfigError(t("gradients.kind_refused", kind=getattr(getattr(model, "config", None), "kind", type(model).__name__)))
 
 
 def _layer_weights(model: nn.Module, kind: str, layer: int):

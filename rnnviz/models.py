@@ -166,8 +166,9 @@ class RNNScratch(nn.Module):
             XW = inputs @ W_xh + b_h  # (T, B, H)
             H = state[layer]  # (B, H)
             outs = []
-            for t in range(T):
-                H = self.phi(XW[t] + H @ W_hh)
+            # unbind, not XW[t]: each indexing's backward zero-fills a gradient the size of all of XW
+            for XW_t in XW.unbind(0):
+                H = self.phi(XW_t + H @ W_hh)
                 outs.append(H)
             inputs = torch.stack(outs)  # (T, B, H)
             new_state.append(H)
