@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from ui.corpus import display_name
 from ui import charts, explain, present
 from rnnviz import ngram, ngram_plots
 from rnnviz.generate import MAX_GENERATE
@@ -48,7 +49,7 @@ ui.remember("stats_level", "word", list(LEVELS))
 level = st.segmented_control(t("statistics.level"), list(LEVELS), format_func=lambda lv: unit(lv, capital=True),
                              required=True, key="stats_level", help=t("statistics.level_help"))
 stats = cache.ngram_stats(key, corpus, level)
-st.caption(t("statistics.counted", name=corpus.name, tokens=f"{stats.num_tokens:,}", unit=unit(level),
+st.caption(t("statistics.counted", name=display_name(corpus), tokens=f"{stats.num_tokens:,}", unit=unit(level),
              types=f"{stats.num_types:,}", seconds=f"{stats.seconds:.2f}"))
 if level == "word" and mean_word_length(corpus.lines) > 12:
     st.info(t("statistics.few_spaces"), icon="🈶")

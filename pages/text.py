@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from ui.corpus import display_name
 from ui import charts, explain, present
 from rnnviz import ngram_plots
 from rnnviz.data import CorpusError
@@ -61,7 +62,7 @@ st.header(t("text.steps_header"))
 spec = current_spec()
 raw = cache.raw_lines(key, corpus, spec[1] if spec else None)
 cleaning = cleaning_of(corpus)
-st.markdown(t("text.steps_summary", name=corpus.name, raw=count(len(raw), "raw_lines"),
+st.markdown(t("text.steps_summary", name=display_name(corpus), raw=count(len(raw), "raw_lines"),
               cleaned=count(len(corpus.lines), "cleaned_lines"), total=f"{table.total:,}", unit=unit(level),
               vocab=f"{len(vocab):,}"))
 

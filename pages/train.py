@@ -2,6 +2,7 @@
 import streamlit as st
 
 import ui
+from ui.corpus import display_name
 from rnnviz import plots
 from rnnviz.batches import num_batches
 from rnnviz.data import CorpusError
@@ -20,7 +21,7 @@ st.title(t("train.title"))
 explain.what_you_see("train")
 corpus = ui.corpus_or_stop()
 n_chars, n_distinct = loaders.corpus_stats(*current_spec())
-st.caption(t("train.corpus", name=corpus.name, n_chars=n_chars, n_distinct=n_distinct))
+st.caption(t("train.corpus", name=display_name(corpus), n_chars=n_chars, n_distinct=n_distinct))
 if corpus.note:
     st.warning(corpus.note, icon="📴")
 form.remember_all()

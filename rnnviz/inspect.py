@@ -48,7 +48,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .data import Vocab
-from .cells import CELL_KINDS, StackedCells
+from .cells import StackedCells
 from .generate import unknown_chars
 from .models import RNNLM, CellLM, RNNScratch
 

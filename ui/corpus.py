@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnnviz import i18n
 from rnnviz.data import Corpus, CorpusError
+from rnnviz.i18n import t
 
 from . import loaders
 from .state import CORPUS_ERROR, CORPUS_USER, SIDEBAR_CORPUS, SIDEBAR_KEEP_CASE
@@ -80,3 +82,9 @@ def corpus_info(corpus: Corpus, n_tokens: int) -> dict:
     own = st.session_state.get(CORPUS_USER) if corpus.kind == "user" else None
     name = f"{corpus.name} ({own['name']})" if own else corpus.name
     return {"name": name, "kind": corpus.kind, "n_tokens": n_tokens, "newlines": corpus.newlines}
+
+
+def display_name(corpus: Corpus) -> str:
+    """The text's name in the interface language (an own text keeps its file name)."""
+    key = f"sidebar.name_{corpus.kind}"
+    return t(key) if corpus.kind != "user" and i18n.has(key) else corpus.name

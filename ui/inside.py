@@ -21,7 +21,7 @@ from rnnviz.inspect_plots import layer_name
 
 from . import loaders
 from .active import ActiveModel, active_model
-from .corpus import current_corpus
+from .corpus import current_corpus, display_name
 from .language import KEY as LANGUAGE
 from .state import remember, set_widget
 
@@ -221,7 +221,7 @@ def sample_trace(active: ActiveModel) -> tuple[Trace, str] | None:
     try:
         with st.spinner(t("inside.reading")):
             return (_trace(active.key, active.step, _weights_id(active.model), text, active.model, active.vocab),
-                    corpus.name)
+                    display_name(corpus))
     except ValueError:
         return None
 

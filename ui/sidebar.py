@@ -8,7 +8,6 @@ import streamlit as st
 import torch
 
 from rnnviz.checkpoint import CheckpointError
-from rnnviz import i18n
 from rnnviz.i18n import t
 
 from . import active, charts, corpus, language, loaders, present
@@ -52,13 +51,8 @@ def _text_picker() -> None:
     if current.note:
         st.warning(t("sidebar.offline_note"), icon="📴")
     n_chars, n_distinct = loaders.corpus_stats(*corpus.current_spec())
-    st.caption(t("sidebar.corpus_stats", name=corpus_name(current), chars=n_chars, distinct=n_distinct))
+    st.caption(t("sidebar.corpus_stats", name=corpus.display_name(current), chars=n_chars, distinct=n_distinct))
 
-
-def corpus_name(current) -> str:
-    """The text's name in the interface language (an own text keeps its file name)."""
-    key = f"sidebar.name_{current.kind}"
-    return t(key) if current.kind != "user" and i18n.has(key) else current.name
 
 
 def _own_text() -> None:

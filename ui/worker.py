@@ -42,8 +42,8 @@ from rnnviz.checkpoint import checkpoint_bytes
 from rnnviz.data import Vocab
 from rnnviz.generate import generate, unknown_chars
 from rnnviz.i18n import t
-from rnnviz.models import ModelConfig, count_parameters
-from rnnviz.train import TrainConfig, Trainer, TrainingDiverged
+from rnnviz.models import count_parameters
+from rnnviz.train import Trainer, TrainingDiverged
 
 log = logging.getLogger(__name__)
 
