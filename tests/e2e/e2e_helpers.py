@@ -28,13 +28,18 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def open_page(page, path: str, heading: str, timeout: float = 60_000) -> None:
+def open_page(page, path: str, heading: str | None = None, timeout: float = 60_000) -> None:
     """Open the app at its root first (a fresh server starts in Streamlit's legacy pages/ mode until app.py has run
-    once), then ``path``, and wait for the page's title ``heading`` and for the script to finish."""
+    once, and a deep link would open the main page), then ``path``; wait for the page's title (``heading``, or any
+    h1) and for the script to finish, and fail on an exception shown on the page."""
     page.goto("/")
     page.get_by_role("heading", level=1).wait_for(timeout=timeout)
     wait_idle(page, timeout=timeout)
     page.goto(path)
     wait_idle(page, timeout=timeout)
-    page.get_by_role("heading", level=1, name=heading).wait_for(timeout=timeout)
+    if heading:
+        page.get_by_role("heading", level=1, name=heading).wait_for(timeout=timeout)
+    else:
+        page.get_by_role("heading", level=1).wait_for(timeout=timeout)
     wait_idle(page, timeout=timeout)
+    assert_no_exception(page)

@@ -2,7 +2,7 @@
 typeset equations; open "What you are looking at". No exception, no console error; screenshots saved."""
 import pytest
 
-from e2e_helpers import assert_no_exception, screenshot, wait_idle
+from e2e_helpers import assert_no_exception, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -10,21 +10,12 @@ STEP_TITLE = "One step, opened up"
 PANEL_TITLE = "What you are looking at"
 
 
-def _open(page, path: str) -> None:
-    """The root first, then the page (see tests/e2e/test_inside_pages.py for why)."""
-    page.goto("/")
-    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
-    page.goto(path)
-    wait_idle(page, timeout=60_000)
-    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
 
 
 def test_gates_step_panel_shows_the_lstm_equations(time_machine_file, page):
     from playwright.sync_api import expect
 
-    _open(page, "/gates")
+    open_page(page, "/gates")
     assert_no_exception(page)
     if page.get_by_text("No model yet").count():
         pytest.skip("no shipped checkpoint to inspect")
@@ -59,3 +50,22 @@ def test_gates_step_panel_shows_the_lstm_equations(time_machine_file, page):
     what = page.locator('[data-testid="stExpander"]', has_text=PANEL_TITLE).first
     what.scroll_into_view_if_needed()
     what.screenshot(path=str(screenshot(page, "explain-what").with_name("explain-what-panel.png")))
+
+
+def test_a_click_on_the_heatmap_opens_that_cell_in_the_step_panel(time_machine_file, page):
+    """Issue 8: click a cell of the Hidden states heatmap → the step panel opens on that character and unit."""
+    from playwright.sync_api import expect
+
+    open_page(page, "/hidden_states")
+    chart = page.locator(".st-key-hidden_heatmap")
+    chart.scroll_into_view_if_needed()
+    expect(chart.locator(".nsewdrag").first).to_be_attached(timeout=60_000)
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.3)
+    wait_idle(page, timeout=60_000)
+    panel = page.locator('[data-testid="stExpander"]', has_text=STEP_TITLE).first
+    expect(panel.get_by_text("clicked", exact=False).first).to_be_visible(timeout=60_000)
+    expect(panel.locator(".katex").first).to_be_visible(timeout=60_000)
+    assert_no_exception(page)
+    panel.scroll_into_view_if_needed()
+    screenshot(page, "explain-click")

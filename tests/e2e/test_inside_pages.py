@@ -2,25 +2,11 @@
 no error."""
 import pytest
 
-from e2e_helpers import assert_no_exception, screenshot, wait_idle
+from e2e_helpers import assert_no_exception, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
 
-def open_page(page, path: str) -> None:
-    """Open the app at its root, then the page by its URL, and wait for the page's title (conftest filters the
-    deep-link 404 probes).
-
-    The root comes first because on a server that has served nothing yet, Streamlit still runs in its legacy
-    pages/ mode, where /hidden-states (file pages/hidden_states.py) is "not found" and the main page opens instead:
-    an app-shell issue reported separately, which these tests of the pages themselves step around."""
-    page.goto("/")
-    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
-    page.goto(path)
-    wait_idle(page, timeout=60_000)
-    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
 
 
 def _charts_drawn(page, n: int) -> None:

@@ -3,25 +3,15 @@ without an exception, and leave a screenshot in artifacts/screenshots/."""
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import assert_no_exception, screenshot, wait_idle
+from e2e_helpers import assert_no_exception, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
 
-def open_page(page, url_path: str) -> None:
-    """The root first (on a server that has served nothing yet, a deep link falls back to the main page: an
-    app-shell issue reported separately), then the page at its own URL."""
-    page.goto("/")
-    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
-    page.goto(f"/{url_path}")
-    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
-    assert_no_exception(page)
 
 
 def test_generate_page_colors_each_character_and_changes_decoding(page):
-    open_page(page, "generate")
+    open_page(page, "/generate")
     expect(page.get_by_role("heading", name="Generate text")).to_be_visible()
     text = page.locator(".rnnviz-generated").first
     expect(text).to_be_visible()
@@ -37,7 +27,7 @@ def test_generate_page_colors_each_character_and_changes_decoding(page):
 
 
 def test_sequence_models_page_trains_and_compares_a_latent_model(page):
-    open_page(page, "sequence_models")
+    open_page(page, "/sequence_models")
     charts = page.locator('[data-testid="stPlotlyChart"]')
     expect(charts).to_have_count(6, timeout=30_000)
     page.get_by_text("Compare with a latent-variable model").click()
@@ -50,7 +40,7 @@ def test_sequence_models_page_trains_and_compares_a_latent_model(page):
 
 
 def test_gradients_page_explodes_when_lambda_passes_one(page):
-    open_page(page, "gradients")
+    open_page(page, "/gradients")
     expect(page.get_by_text("it vanishes")).to_be_visible()
     slider = page.get_by_role("slider", name="Spectral radius λ of W_hh")
     slider.focus()

@@ -2,26 +2,17 @@
 error."""
 import pytest
 
-from e2e_helpers import assert_no_exception, screenshot, wait_idle
+from e2e_helpers import assert_no_exception, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
 
-def open_page(page, path: str) -> None:
-    """Open the app at its root first (a fresh server's legacy pages/ mode, see test_inside_pages.py), then the page."""
-    page.goto("/")
-    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
-    page.goto(path)
-    wait_idle(page, timeout=60_000)
-    page.get_by_role("heading", level=1, name="Memory lab").wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
 
 
 def test_memory_lab_trains_three_cells(page):
     from playwright.sync_api import expect
 
-    open_page(page, "/memory_lab")
+    open_page(page, "/memory_lab", "Memory lab")
     assert_no_exception(page)
     slider = page.get_by_role("slider", name="Dependency length T")
     slider.focus()

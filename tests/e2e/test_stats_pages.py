@@ -1,20 +1,11 @@
 """Browser end-to-end: the Text to tokens and Language statistics pages open, answer a control, and show no error."""
 import pytest
 
-from e2e_helpers import assert_no_exception, screenshot, wait_idle
+from e2e_helpers import assert_no_exception, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
 
-def open_page(page, path: str) -> None:
-    """The app's root first (a server that has served nothing yet still runs Streamlit's legacy pages/ mode, where
-    a deep link opens the main page), then the page by its URL; conftest filters the deep-link 404 probes."""
-    page.goto("/")
-    wait_idle(page, timeout=60_000)
-    page.goto(path)
-    wait_idle(page, timeout=60_000)
-    page.get_by_role("heading", level=1).wait_for(timeout=60_000)
-    wait_idle(page, timeout=60_000)
 
 
 def test_text_page_switches_to_characters(time_machine_file, page):
