@@ -13,7 +13,6 @@ Everything runs on one torch thread (the machine's cores are shared with the app
 """
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from torch.nn import functional as F
 from .i18n import t
 from .inspect import trace_layers
 from .memory_tasks import TOLERANCE, Batch, Task, TaskError, get_task
+from .threads import one_torch_thread
 
 CELLS = ("rnn", "gru", "lstm")
 HIDDEN = 32
@@ -41,14 +41,6 @@ def cell_name(cell: str) -> str:
     return t(f"memory_lab.cell_{cell}")
 
 
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 class MemoryNet(nn.Module):
@@ -121,7 +113,7 @@ class MemoryRun:
             raise TaskError(f"a run is limited to {MAX_STEPS:,} steps")
         out_records = []
         self.model.train()
-        with one_thread():
+        with one_torch_thread():
             for _ in range(steps):
                 batch = self.task.batch(self.T, self.batch_size, self.gen)
                 loss, acc = loss_and_accuracy(self.task, self.model(batch.x), batch)
@@ -138,7 +130,7 @@ class MemoryRun:
     @torch.no_grad()
     def evaluate(self, n: int = EVAL_BATCH, seed: int = 12345) -> float:
         """Accuracy on ``n`` fresh examples drawn from a fixed seed (the same for every cell)."""
-        with one_thread():
+        with one_torch_thread():
             batch = self.task.batch(self.T, n, torch.Generator().manual_seed(seed))
             return loss_and_accuracy(self.task, self.model(batch.x), batch)[1]
 
@@ -197,7 +189,7 @@ def input_saliency(model: MemoryNet, task: Task, batch: Batch, i: int = 0, pos: 
     Steps after ``pos`` get exactly 0 (the model reads left to right). Parameters get no .grad.
     """
     pos = answer_position(batch, i) if pos is None else pos
-    with torch.enable_grad(), one_thread():
+    with torch.enable_grad(), one_torch_thread():
         x = batch.x[i:i + 1].detach().clone().requires_grad_(True)
         out = model(x)[0, pos]  # (out,)
         a = out[0] if task.regression else out[batch.y[i, pos]] - out.mean()
@@ -210,7 +202,7 @@ def forget_gates(model: MemoryNet, batch: Batch, i: int = 0) -> torch.Tensor:
     """(L, H) the LSTM's forget gate F_t at every step of example i (the Gates page's trace)."""
     if model.cell != "lstm":
         raise TaskError("only an LSTM has a forget gate")
-    with one_thread():
+    with one_torch_thread():
         _, _, gates = trace_layers(model.rnn, batch.x[i])
     return gates[0]["forget"]
 
