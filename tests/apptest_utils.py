@@ -50,6 +50,16 @@ def new_app(page: str | None = None) -> AppTest:
     return at
 
 
+def opened_at(page: str, query: dict) -> AppTest:
+    """A new session opened from a link to ``page`` with ``query``, as a bookmark opens it: the first run is the
+    page's own (values may be strings or lists of strings, as in a query string)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, values in query.items():
+        at.query_params[name] = values
+    at.switch_page(page)
+    return at.run()
+
+
 def set_widgets(at: AppTest, values: dict) -> AppTest:
     """Set widgets by key (whatever their kind), then run once."""
     for key, value in values.items():

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from apptest_utils import APP, TIMEOUT, app_env, new_app  # noqa: F401
+from apptest_utils import APP, TIMEOUT, app_env, new_app, opened_at  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.usefixtures("app_env")
@@ -16,13 +16,6 @@ def _metrics(at) -> dict[str, list[float]]:
     return out
 
 
-def opened_at(query: dict) -> AppTest:
-    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, values in query.items():
-        at.query_params[name] = values
-    at.switch_page(PAGE)
-    return at.run()
 
 
 def test_the_page_shows_the_leak():
@@ -44,14 +37,14 @@ def test_settings_round_trip_through_the_url():
     at.text_input(key="bi_probe").set_value("it was a dark night").run()
     query = dict(at.query_params)
     assert query["bi_prefix"] in ("the machine ", ["the machine "]) and "bi_model" in query and "lang" in query
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception
     assert fresh.text_input(key="bi_prefix").value == "the machine "
     assert fresh.text_input(key="bi_probe").value == "it was a dark night"
 
 
 def test_a_tampered_model_in_the_url_is_refused_with_a_note():
-    at = opened_at({"bi_model": "shipped:../../etc/passwd"})
+    at = opened_at(PAGE, {"bi_model": "shipped:../../etc/passwd"})
     assert not at.exception
     assert at.selectbox(key="bi_model").value == "shipped:bilstm"
     assert any("bi_model" in w.value for w in at.warning)

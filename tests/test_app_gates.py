@@ -3,7 +3,7 @@ LSTM, the peephole LSTM and the minimal GRU) and with a model being trained in t
 import pytest
 import torch
 from apptest_inside import LOWER, charts, open_page, texts, tiny_models  # noqa: F401
-from apptest_utils import APP, TIMEOUT, TINY, AppTest, app_env, only_job, set_widgets, wait_for  # noqa: F401
+from apptest_utils import APP, AppTest, TIMEOUT, TINY, app_env, only_job, opened_at, set_widgets, wait_for  # noqa: F401
 
 from rnnviz.checkpoint import save_checkpoint
 from rnnviz.inspect_plots import plain_label
@@ -185,13 +185,6 @@ SETTINGS = ("inside_text", "inside_layer", "inside_window", "gates_quantity", "g
             "gates_unit", "gates_memory_from", "gates_step_t", "gates_step_unit")
 
 
-def opened_at(query: dict) -> AppTest:
-    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, values in query.items():
-        at.query_params[name] = values
-    at.switch_page(PAGE)
-    return at.run()
 
 
 def test_settings_round_trip_through_the_url():
@@ -210,7 +203,7 @@ def test_settings_round_trip_through_the_url():
     before = {key: at.session_state[key] for key in SETTINGS}
     query = dict(at.query_params)
     assert set(SETTINGS) <= set(query)
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception, fresh.exception
     assert {key: fresh.session_state[key] for key in SETTINGS} == before
     title = list(charts(fresh))[0]
@@ -219,7 +212,7 @@ def test_settings_round_trip_through_the_url():
 
 
 def test_tampered_settings_in_the_url_fall_back_with_a_note():
-    at = opened_at({"gates_quantity": "gravity", "gates_order": "random", "gates_unit": "-3",
+    at = opened_at(PAGE, {"gates_quantity": "gravity", "gates_order": "random", "gates_unit": "-3",
                     "gates_memory_from": "start", "inside_layer": "2"})
     assert not at.exception, at.exception
     assert at.segmented_control(key="gates_quantity").value == "input"

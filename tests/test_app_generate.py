@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 from apptest_downloads import downloads  # noqa: F401
-from apptest_utils import APP, TIMEOUT, TINY, app_env, new_app, only_job, set_widgets, wait_for  # noqa: F401
+from apptest_utils import APP, TIMEOUT, TINY, app_env, new_app, only_job, opened_at, set_widgets, wait_for  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.checkpoint import save_checkpoint
@@ -45,13 +45,6 @@ def generated(at) -> list[str]:
     return [h.proto.body for h in at.get("html") if "rnnviz-generated" in h.proto.body]
 
 
-def opened_at(query: dict) -> AppTest:
-    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, values in query.items():
-        at.query_params[name] = values
-    at.switch_page(PAGE)
-    return at.run()
 
 
 def chart_titles(at) -> list[str]:
@@ -178,7 +171,7 @@ def test_decoding_settings_round_trip_through_the_url():
     set_widgets(at, values)
     query = dict(at.query_params)
     assert query["gen_strategy"] in ("top-k", ["top-k"]) and "gen_temperature" in query
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception and not fresh.warning
     assert {key: fresh.get_by_key(key).value for key in values} == values
     assert generated(fresh) == generated(at)  # the same seed, the same text
@@ -188,7 +181,7 @@ def test_decoding_settings_round_trip_through_the_url():
                                       ("gen_length", "many"), ("gen_length", "5000"),
                                       ("gen_top_k", "1000")])
 def test_a_tampered_link_falls_back_with_a_note(name, raw):
-    at = opened_at({name: raw})
+    at = opened_at(PAGE, {name: raw})
     assert not at.exception
     assert any(name in w.value for w in at.warning), [w.value for w in at.warning]
     expected = {"gen_strategy": "greedy", "gen_temperature": 1.0, "gen_top_k": 5, "gen_length": 120}[name]
@@ -215,7 +208,7 @@ def test_the_generated_text_downloads_as_txt(downloads):  # noqa: F811
 
 
 def test_presentation_mode_tucks_the_seed_away():
-    at = opened_at({"present": "1"})
+    at = opened_at(PAGE, {"present": "1"})
     assert not at.exception
     tucked = [e for e in at.expander if e.label == "More controls"]
     assert tucked and tucked[0].number_input(key="gen_seed")

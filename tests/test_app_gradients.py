@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 import torch
-from apptest_utils import APP, TIMEOUT, app_env, new_app, set_widgets  # noqa: F401
+from apptest_utils import APP, TIMEOUT, app_env, new_app, opened_at, set_widgets  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.checkpoint import save_checkpoint
@@ -146,13 +146,6 @@ def test_without_a_text_to_train_on_the_clipping_section_says_so():
     assert "grad_segments" in chart_keys(at)
 
 
-def opened_at(query: dict) -> AppTest:
-    """A new session opened from a link to the page with ``query``, as a bookmark opens it."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.switch_page(PAGE)
-    return at.run()
 
 
 FRESH_SETTINGS = {"grad_lambda": 1.2, "grad_phi": "tanh", "grad_hidden": 16, "grad_seed": 3, "grad_kinds": "trained",
@@ -165,7 +158,7 @@ def test_fresh_settings_round_trip_through_the_url():
     assert not at.exception, at.exception
     query = dict(at.query_params)
     assert query["grad_lambda"] == "1.2" and query["grad_phi"] == "tanh"
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception, fresh.exception
     assert {key: fresh.session_state[key] for key in FRESH_SETTINGS} == FRESH_SETTINGS
     assert [d["name"] for d in spec(fresh, "grad_curve")["data"]][0] == "fresh RNN, λ = 1.2"
@@ -175,7 +168,7 @@ def test_fresh_settings_round_trip_through_the_url():
 def test_active_model_and_gate_round_trip_through_the_url():
     at = set_widgets(new_app(PAGE), {"grad_source": "active"})
     at = set_widgets(at, {"grad_gate": "output"})
-    fresh = opened_at(dict(at.query_params))
+    fresh = opened_at(PAGE, dict(at.query_params))
     assert not fresh.exception, fresh.exception
     assert fresh.session_state["grad_source"] == "active" and fresh.session_state["grad_gate"] == "output"
     assert spec(fresh, "grad_eigenvalues")["layout"]["title"]["text"] == "Eigenvalues of W_hh, output gate block"
@@ -184,7 +177,7 @@ def test_active_model_and_gate_round_trip_through_the_url():
 @pytest.mark.parametrize("name,value", [("grad_lambda", "steep"), ("grad_lambda", "9"), ("grad_phi", "sigmoid"),
                                         ("grad_theta", "0.3"), ("grad_source", "transformer"), ("grad_draws", "many")])
 def test_a_tampered_url_falls_back_with_a_note(name, value):
-    at = opened_at({name: value, "grad_tau": "6"})
+    at = opened_at(PAGE, {name: value, "grad_tau": "6"})
     assert not at.exception, at.exception
     assert any(name in w.value for w in at.warning)
     assert at.session_state["grad_lambda"] == 0.9 and at.session_state["grad_phi"] == "identity"

@@ -2,7 +2,7 @@
 match, PCA, and every kind of bad text answered with a message."""
 import pytest
 from apptest_inside import charts, open_page, texts, tiny_models  # noqa: F401
-from apptest_utils import APP, TIMEOUT, AppTest, app_env  # noqa: F401
+from apptest_utils import APP, AppTest, TIMEOUT, app_env, opened_at  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("app_env", "tiny_models")
 PAGE = "pages/hidden_states.py"
@@ -163,13 +163,6 @@ def test_without_a_corpus_to_sample_matches_are_sought_in_the_text_itself():
 LONG = "the time machine was a story of a man who travelled far into the future and came back to tell of it " * 3
 
 
-def opened_at(query: dict) -> AppTest:
-    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, values in query.items():
-        at.query_params[name] = values
-    at.switch_page(PAGE)
-    return at.run()
 
 
 SETTINGS = ("inside_text", "inside_layer", "inside_window", "hidden_sort", "hidden_feature", "hidden_n_units",
@@ -193,7 +186,7 @@ def test_settings_round_trip_through_the_url():
     before = {key: at.session_state[key] for key in SETTINGS}
     query = dict(at.query_params)
     assert set(SETTINGS) <= set(query) and query["sidebar_model"] in ("shipped:e-bilstm", ["shipped:e-bilstm"])
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception, fresh.exception
     assert {key: fresh.session_state[key] for key in SETTINGS} == before
     assert fresh.text_area(key="inside_text").value == LONG and fresh.slider(key="hidden_span").value == (30, 42)
@@ -202,7 +195,7 @@ def test_settings_round_trip_through_the_url():
 
 
 def test_tampered_settings_in_the_url_fall_back_with_a_note():
-    at = opened_at({"hidden_sort": "alphabetical", "hidden_n_units": "many", "hidden_unit": "999",
+    at = opened_at(PAGE, {"hidden_sort": "alphabetical", "hidden_n_units": "many", "hidden_unit": "999",
                     "hidden_feature": "../etc", "inside_window": "far"})
     assert not at.exception, at.exception
     assert at.segmented_control(key="hidden_sort").value == "variance"

@@ -3,7 +3,7 @@ depends on, and the sweep over T; an empty sweep gets a message. Short runs (100
 import json
 
 import pytest
-from apptest_utils import APP, TIMEOUT, new_app, set_widgets
+from apptest_utils import APP, TIMEOUT, new_app, opened_at, set_widgets
 from streamlit.testing.v1 import AppTest
 
 from ui import pages
@@ -76,13 +76,6 @@ def test_every_task_opens(task):
     assert any(task != "agreement" or "cat" in c.value for c in at.code)
 
 
-def opened_at(query: dict) -> AppTest:
-    """A new session opened from a link to the page with ``query``, as a bookmark opens it."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.switch_page(PAGE)
-    return at.run()
 
 
 SETTINGS = {"memory_task": "copy", "memory_T_copy": 7, "memory_seed": 5, "memory_steps": 100, "memory_metric": "loss",
@@ -95,7 +88,7 @@ def test_settings_round_trip_through_the_url():
     assert not at.exception, at.exception
     query = dict(at.query_params)
     assert query["memory_task"] == "copy" and query["memory_T_copy"] == "7" and query["memory_sweep_Ts"] == ["2", "5"]
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception, fresh.exception
     assert {key: fresh.session_state[key] for key in SETTINGS} == SETTINGS
     assert "Training: loss of each cell" in charts(fresh)
@@ -105,7 +98,7 @@ def test_settings_round_trip_through_the_url():
 @pytest.mark.parametrize("name,value", [("memory_task", "parity"), ("memory_steps", "250"), ("memory_seed", "abc"),
                                         ("memory_sweep_Ts", "7"), ("memory_metric", "perplexity")])
 def test_a_tampered_url_falls_back_with_a_note(name, value):
-    at = opened_at({name: value, "memory_T_agreement": "12"})
+    at = opened_at(PAGE, {name: value, "memory_T_agreement": "12"})
     assert not at.exception, at.exception
     assert any(name in w.value for w in at.warning)
     assert at.session_state["memory_task"] == "agreement" and at.session_state["memory_steps"] == 300

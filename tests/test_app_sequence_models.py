@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from apptest_utils import app_env, new_app, set_widgets  # noqa: F401
+from apptest_utils import app_env, new_app, opened_at, set_widgets  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("app_env")
 PAGE = "pages/sequence_models.py"
@@ -99,9 +99,6 @@ SETTINGS = {"seq_noise": 0.1, "seq_tau": 8, "seq_n_train": 400, "seq_epochs": 2,
             "seq_hidden": 12, "seq_latent": "rnn", "seq_compare": False}
 
 
-def opened_at(query: dict):
-    from test_app_text import opened_at as text_opened_at
-    return text_opened_at(query, PAGE)
 
 
 def test_settings_round_trip_through_the_url():
@@ -112,7 +109,7 @@ def test_settings_round_trip_through_the_url():
     assert not at.exception
     query = dict(at.query_params)
     assert query["seq_tau"] in ("8", ["8"]) and query["seq_latent"] in ("rnn", ["rnn"])
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception and not fresh.warning
     for name, value in SETTINGS.items():
         assert fresh.get_by_key(name).value == value, name
@@ -120,7 +117,7 @@ def test_settings_round_trip_through_the_url():
 
 
 def test_a_tampered_link_falls_back_with_a_note():
-    at = opened_at({"seq_tau": "wide", "seq_latent": "lstm", "seq_noise": "5", "seq_epochs": "2"})
+    at = opened_at(PAGE, {"seq_tau": "wide", "seq_latent": "lstm", "seq_noise": "5", "seq_epochs": "2"})
     assert not at.exception
     assert at.get_by_key("seq_tau").value == 4 and at.get_by_key("seq_latent").value == "gru"
     assert at.get_by_key("seq_noise").value == 0.2  # past the slider's end: the widget refused it
@@ -131,7 +128,7 @@ def test_a_tampered_link_falls_back_with_a_note():
 
 
 def test_presentation_mode_and_chinese():
-    at = opened_at({"present": "1", "lang": "zh", "seq_epochs": "1"})
+    at = opened_at(PAGE, {"present": "1", "lang": "zh", "seq_epochs": "1"})
     assert not at.exception
     assert at.title[0].value == "📈 序列模型：预测带噪声的正弦"
     more = [e for e in at.expander if e.label == "更多设置"]

@@ -3,7 +3,7 @@ refusal for sizes too large, and the settings' round trip through the URL."""
 import json
 
 import pytest
-from apptest_utils import APP, TIMEOUT, app_env, new_app, set_widgets  # noqa: F401
+from apptest_utils import APP, TIMEOUT, app_env, new_app, opened_at, set_widgets  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.usefixtures("app_env")
@@ -62,14 +62,6 @@ def test_proj_size_must_be_smaller_than_hidden_size():
     assert table(at, "parameter")["weight_hr_l0"]["shape"] == "(8, 32)"
 
 
-def open_with_query(page: str, query: dict) -> AppTest:
-    """A new session opened from a link to ``page`` with ``query``, as a bookmark opens it: the first run is the
-    page's."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.switch_page(page)
-    return at.run()
 
 
 def test_settings_round_trip_through_the_url():
@@ -77,7 +69,7 @@ def test_settings_round_trip_through_the_url():
     at = set_widgets(at, {"shapes_weight": "bias_hh_l1"})
     query = dict(at.query_params)
     assert query["shapes_hidden_size"] == "3" and query["shapes_bidirectional"] == "1"
-    again = open_with_query(PAGE, query)
+    again = opened_at(PAGE, query)
     assert not again.exception, again.exception
     for key, value in {**CONFIG, "shapes_proj_size": 2, "shapes_weight": "bias_hh_l1"}.items():
         assert again.get_by_key(key).value == value, key
@@ -87,7 +79,7 @@ def test_settings_round_trip_through_the_url():
 @pytest.mark.parametrize("name,value", [("shapes_hidden_size", "many"), ("shapes_weight", "weight_xx_l7"),
                                         ("shapes_batch_first", "maybe")])
 def test_a_tampered_url_falls_back_with_a_note(name, value):
-    at = open_with_query(PAGE, {name: value})
+    at = opened_at(PAGE, {name: value})
     assert not at.exception, at.exception
     assert any(name in w.value for w in at.warning)
     assert at.get_by_key("shapes_hidden_size").value == 32 and at.get_by_key("shapes_num_layers").value == 1
@@ -96,7 +88,7 @@ def test_a_tampered_url_falls_back_with_a_note(name, value):
 
 def test_an_out_of_range_url_value_is_not_used():
     """A number beyond the input's maximum: Streamlit's number_input puts back its minimum, and the note says so."""
-    at = open_with_query(PAGE, {"shapes_num_layers": "99"})
+    at = opened_at(PAGE, {"shapes_num_layers": "99"})
     assert not at.exception, at.exception
     assert at.get_by_key("shapes_num_layers").value == 1
     assert any("shapes_num_layers" in w.value for w in at.warning)

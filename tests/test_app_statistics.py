@@ -3,7 +3,7 @@ models beside the active neural model, and samples."""
 import json
 
 import pytest
-from apptest_utils import TINY, app_env, new_app, only_job, set_widgets, wait_for  # noqa: F401
+from apptest_utils import TINY, app_env, new_app, only_job, opened_at, set_widgets, wait_for  # noqa: F401
 from test_app_text import CHINESE, use_own_text
 
 from ui import loaders
@@ -141,9 +141,6 @@ SETTINGS = {"stats_level": "word", "stats_zipf_range": (1, 100), "stats_top_k": 
             "stats_eps3": 0.01, "stats_prefix": "the machine ", "stats_sample_len": 50, "stats_seed": 3}
 
 
-def opened_at(query: dict):
-    from test_app_text import opened_at as text_opened_at
-    return text_opened_at(query, PAGE)
 
 
 def test_settings_round_trip_through_the_url():
@@ -154,7 +151,7 @@ def test_settings_round_trip_through_the_url():
     assert not at.exception
     query = dict(at.query_params)
     assert query["stats_zipf_range"] == ["1", "100"] and query["stats_eps2"] in ("10.0", ["10.0"])
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception and not fresh.warning
     for name, value in SETTINGS.items():
         assert fresh.get_by_key(name).value == value, name
@@ -162,7 +159,7 @@ def test_settings_round_trip_through_the_url():
 
 
 def test_a_tampered_link_falls_back_with_a_note():
-    at = opened_at({"stats_level": "sentence", "stats_zipf_range": ["1"], "stats_eps2": "0.5", "stats_top_k": "ten",
+    at = opened_at(PAGE, {"stats_level": "sentence", "stats_zipf_range": ["1"], "stats_eps2": "0.5", "stats_top_k": "ten",
                     "stats_max_n": "4"})
     assert not at.exception
     assert at.get_by_key("stats_level").value == "word" and at.get_by_key("stats_zipf_range").value == (10, 1000)
@@ -174,14 +171,14 @@ def test_a_tampered_link_falls_back_with_a_note():
 
 
 def test_a_range_that_is_not_among_the_ranks_falls_back():
-    at = opened_at({"stats_zipf_range": ["3", "100"]})  # 3 is not one of the slider's ranks
+    at = opened_at(PAGE, {"stats_zipf_range": ["3", "100"]})  # 3 is not one of the slider's ranks
     assert not at.exception
     assert at.get_by_key("stats_zipf_range").value == (10, 1000)
     assert any("stats_zipf_range" in w.value for w in at.warning)
 
 
 def test_presentation_mode_tucks_the_secondary_controls_away():
-    at = opened_at({"present": "1"})
+    at = opened_at(PAGE, {"present": "1"})
     assert not at.exception
     tucked = [e for e in at.expander if e.label == "More controls"]
     assert {w.key for e in tucked for w in [*e.toggle, *e.number_input]} == {"stats_show_possible", "stats_seed"}
@@ -189,7 +186,7 @@ def test_presentation_mode_tucks_the_secondary_controls_away():
 
 
 def test_the_page_in_chinese():
-    at = opened_at({"lang": "zh"})
+    at = opened_at(PAGE, {"lang": "zh"})
     assert not at.exception
     assert at.title[0].value == "📊 语言统计"
     m = metrics(at)

@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from apptest_utils import app_env, new_app, set_widgets  # noqa: F401
+from apptest_utils import app_env, new_app, opened_at, set_widgets  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("app_env")
 PAGE = "pages/text.py"
@@ -127,14 +127,6 @@ def test_a_very_long_line_is_shown_in_part():
 
 # ---------------------------------------------------------------- the URL, presentation mode, Chinese
 
-def opened_at(query: dict, page: str = PAGE):
-    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
-    from apptest_utils import APP, TIMEOUT, AppTest
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, values in query.items():
-        at.query_params[name] = values
-    at.switch_page(page)
-    return at.run()
 
 
 SETTINGS = {"text_level": "char", "text_min_freq": 3, "text_reserved": ["<pad>", "<eos>"], "text_line": 5,
@@ -150,14 +142,14 @@ def test_settings_round_trip_through_the_url():
     assert not at.exception
     query = dict(at.query_params)
     assert query["text_level"] in ("char", ["char"]) and "lang" in query
-    fresh = opened_at(query)
+    fresh = opened_at(PAGE, query)
     assert not fresh.exception and not fresh.warning  # nothing in the link was refused
     for name, value in SETTINGS.items():
         assert fresh.get_by_key(name).value == value, name
 
 
 def test_a_tampered_link_falls_back_with_a_note():
-    at = opened_at({"text_level": "sentence", "text_min_freq": "many", "text_reserved": ["<pad>", "<cls>"],
+    at = opened_at(PAGE, {"text_level": "sentence", "text_min_freq": "many", "text_reserved": ["<pad>", "<cls>"],
                     "text_num_steps": "12", "text_batch_size": "99"})
     assert not at.exception
     assert at.get_by_key("text_level").value == "word" and at.get_by_key("text_min_freq").value == 0
@@ -169,7 +161,7 @@ def test_a_tampered_link_falls_back_with_a_note():
 
 
 def test_presentation_mode_tucks_the_secondary_controls_away():
-    at = opened_at({"present": "1"})
+    at = opened_at(PAGE, {"present": "1"})
     assert not at.exception
     tucked = [e for e in at.expander if e.label == "More controls"]
     assert len(tucked) == 2
@@ -179,7 +171,7 @@ def test_presentation_mode_tucks_the_secondary_controls_away():
 
 
 def test_the_page_in_chinese():
-    at = opened_at({"lang": "zh"})
+    at = opened_at(PAGE, {"lang": "zh"})
     assert not at.exception
     assert at.title[0].value == "🔤 文本到词元"
     assert at.metric[0].label == "词表大小" and at.metric[0].value == "4,580"

@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import pytest
 from apptest_downloads import downloads  # noqa: F401
-from apptest_utils import APP, TIMEOUT, TINY, app_env, new_app, only_job, run_book, set_widgets, wait_for  # noqa: F401
+from apptest_utils import APP, TIMEOUT, TINY, app_env, new_app, only_job, opened_at, run_book, set_widgets, wait_for  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import i18n
@@ -22,13 +22,6 @@ pytestmark = pytest.mark.usefixtures("app_env")
 TRAIN = "pages/train.py"
 
 
-def opened_at(query: dict) -> AppTest:
-    """The page opened from a link with ``query``, as a bookmark opens it: the first run is this page's."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, values in query.items():
-        at.query_params[name] = values
-    at.switch_page(TRAIN)
-    return at.run()
 
 
 def button(at, key: str):
@@ -212,7 +205,7 @@ def test_hyperparameters_round_trip_through_the_url():
     set_widgets(at, values)
     query = dict(at.query_params)
     assert query["train_kind"] in ("gru", ["gru"]) and "train_lr" in query
-    fresh = opened_at(query)
+    fresh = opened_at(TRAIN, query)
     assert not fresh.exception and not fresh.warning
     assert {key: fresh.get_by_key(key).value for key in values} == values
 
@@ -221,7 +214,7 @@ def test_a_preset_round_trips_through_the_url():
     at = new_app(TRAIN)
     at.button(key="train_preset_d2l-9.4-bilstm").click().run()
     preset = PRESETS["d2l-9.4-bilstm"]
-    fresh = opened_at(dict(at.query_params))
+    fresh = opened_at(TRAIN, dict(at.query_params))
     assert not fresh.exception
     assert fresh.get_by_key("train_bidirectional").value is True and fresh.get_by_key("train_layers").value == 2
     assert fresh.get_by_key("train_epochs").value == preset.train.epochs
@@ -232,7 +225,7 @@ def test_a_preset_round_trips_through_the_url():
                                       ("train_sampler", "shuffled"), ("train_val_frac", "0.9"),
                                       ("train_layers", "99")])
 def test_a_tampered_link_falls_back_with_a_note(name, raw):
-    at = opened_at({name: raw})
+    at = opened_at(TRAIN, {name: raw})
     assert not at.exception
     assert any(name in w.value for w in at.warning), [w.value for w in at.warning]
     assert at.get_by_key(name).value == train_form.values_of(train_form.DEFAULT_MODEL, train_form.DEFAULT_TRAIN)[name]
