@@ -19,6 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .cells import CELL_KINDS, StackedCells
+from .i18n import t
 
 KINDS = ("scratch", "rnn", "gru", "lstm") + CELL_KINDS
 KIND_NAMES = {
@@ -83,15 +84,12 @@ class ModelConfig:
             raise ConfigError(f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
         if self.kind == "scratch":
             if self.bidirectional:
-                raise ConfigError("the scratch RNN is unidirectional; pick nn.RNN, GRU or LSTM for bidirectional")
+                raise ConfigError(t("errors.scratch_bidirectional"))
             if self.embedding_dim:
-                raise ConfigError("the scratch RNN uses one-hot inputs, as in the lecture; set embedding to 0")
+                raise ConfigError(t("errors.scratch_embedding"))
         n = self.num_params()
         if n > MAX_PARAMS:
-            raise ConfigError(
-                f"this model would have {n / 1e6:.0f} million parameters; the limit is "
-                f"{MAX_PARAMS / 1e6:.0f} million — reduce the hidden size or the number of layers"
-            )
+            raise ConfigError(t("errors.too_many_parameters", millions=n / 1e6, limit=MAX_PARAMS / 1e6))
         return self
 
     @property

@@ -19,6 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .data import Corpus, SeqDataLoader, Vocab, corpus_indices, seq_data_iter_sequential, split_train_val
+from .i18n import t
 from .models import ConfigError, ModelConfig, build_model, detach_state, perplexity
 
 SAMPLERS = ("random", "sequential")
@@ -153,7 +154,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("CUDA was asked for but no GPU is available here; use 'auto' or 'cpu'")
+        raise ConfigError(t("errors.no_gpu"))
     if name != "cpu" and not name.startswith("cuda"):
         raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {name!r}")
     return torch.device(name)
@@ -189,10 +190,7 @@ def check_fits(mcfg: ModelConfig, tcfg: TrainConfig) -> None:
     tcfg.validate()
     need = activation_bytes(mcfg, tcfg) + 4 * 4 * mcfg.num_params()  # weights, grads, 2 Adam moments
     if need > MAX_ACTIVATION_BYTES:
-        raise ConfigError(
-            f"this run would need about {need / 1024**3:.1f} GiB for one minibatch; the limit is "
-            f"{MAX_ACTIVATION_BYTES / 1024**3:.0f} GiB — lower the batch size, sequence length or hidden size"
-        )
+        raise ConfigError(t("errors.too_much_memory", gib=need / 1024**3, limit=MAX_ACTIVATION_BYTES / 1024**3))
 
 
 def sequence_nll(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, state=None):
