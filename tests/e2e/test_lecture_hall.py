@@ -58,3 +58,15 @@ def test_the_address_carries_the_settings(page):
     page.get_by_role("heading", level=1, name="↔ Bidirectional RNNs: why they cannot write").wait_for()
     expect(page.locator(".st-key-bi_prefix input")).to_have_value("a dark night ")
     assert_no_exception(page)
+
+
+def test_a_chart_downloads_as_svg_when_the_sidebar_says_so(page):
+    open_page(page, "/bidirectional?chart_format=svg&lang=en", "↔ Bidirectional RNNs: why they cannot write")
+    chart = page.locator(".st-key-bidirectional_leak")
+    chart.scroll_into_view_if_needed()
+    chart.hover()
+    with page.expect_download(timeout=60_000) as info:
+        chart.locator('.modebar-btn[data-title="Download plot as a svg"], .modebar-btn[data-title*="Download"]').first.click()
+    download = info.value
+    assert download.suggested_filename == "rnnviz-bidirectional_leak.svg"
+    assert download.path().read_bytes().lstrip().startswith(b"<svg")
