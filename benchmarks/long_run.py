@@ -38,17 +38,32 @@ AWAY_S = 20.0
 PAUSED_S = 15.0
 
 
-def history_row_bytes() -> int:
-    """Bytes one history record takes in the server: the worker keeps StepRecord.to_dict() plus "time"
-    (keys are shared strings; the float values are separate objects, None is shared)."""
-    sys.path.insert(0, str(BENCH.parent))
-    from rnnviz.train import StepRecord
+def history_bytes_per_step(steps: int = 3000) -> float:
+    """Bytes of Python memory the run keeps per optimizer step, measured: the trainer's StepRecord and the
+    worker's published row (kept for the charts, the run table and the checkpoint). A tiny model, so that the
+    history is all that grows."""
+    import tracemalloc
 
-    row = StepRecord(step=12345, epoch=3, loss=1.5, ppl=4.4, grad_norm=0.7, grad_norm_clipped=0.7, lr=0.005,
-                     tokens=10**7, tokens_per_s=50_000.5, elapsed_s=100.25).to_dict()
-    row["time"] = time.time()
-    values = sum(sys.getsizeof(v) for v in row.values() if v is not None and not isinstance(v, bool))
-    return sys.getsizeof(row) + values + 8  # + the history list's pointer
+    sys.path.insert(0, str(BENCH.parent))
+    from rnnviz.data import Vocab
+    from rnnviz.models import ModelConfig
+    from rnnviz.train import TrainConfig, Trainer
+    from ui.worker import Scheduler, TrainingJob
+
+    vocab = Vocab(list("abcdefgh "))
+    ids = vocab[list("abc defg hab cdef gh " * 50)]
+    trainer = Trainer(ModelConfig(kind="rnn", hidden_size=4, vocab_size=len(vocab)),
+                      TrainConfig(batch_size=1, num_steps=2, epochs=10**5, lr=0.01), ids)
+    job = TrainingJob(trainer, vocab, "measure", {}, scheduler=Scheduler(1))
+    for _ in range(100):
+        job._publish(trainer.step())
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(steps):
+        job._publish(trainer.step())
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return grown / steps
 
 
 class Tab:
@@ -196,26 +211,27 @@ def main() -> int:
 
     log = server.log()
     tracebacks = log.count("Traceback")
-    per_row = history_row_bytes()
+    per_row = history_bytes_per_step()
     print(f"\nminute  RSS (MB)  threads  step")
     for r in rows:
         print(f"{r['minute']:6d}  {r['rss_mb']:8.1f}  {r['threads']:7d}  {r['step']:,}")
     base = next((r for r in rows if r["minute"] >= 2), rows[0])
     last = rows[-1]
     growth = last["rss_mb"] - base["rss_mb"]
-    history_mb = (final_step - base["step"]) * per_row / 1024**2
+    history_mb = (last["step"] - base["step"]) * per_row / 1024**2
     half = [r for r in rows if r["minute"] >= args.minutes / 2]
     slope = ((half[-1]["rss_mb"] - half[0]["rss_mb"]) / max(1, half[-1]["minute"] - half[0]["minute"]) * 10
              if len(half) > 1 else math.nan)
     print(f"\nminutes             {args.minutes:g} (run stopped at step {final_step:,})")
     print(f"memory              {base['rss_mb']:.0f} MB at minute {base['minute']} -> {last['rss_mb']:.0f} MB at "
           f"minute {last['minute']}: +{growth:.1f} MB; peak {max(s.rss for s in sampler.samples) / 1024**2:.0f} MB")
-    print(f"the run's history   {final_step - base['step']:,} steps × {per_row} bytes = {history_mb:.1f} MB")
+    print(f"the run's history   {last['step'] - base['step']:,} steps × {per_row:.0f} bytes (measured) = "
+          f"{history_mb:.1f} MB")
     print(f"beyond the history  {growth - history_mb:+.1f} MB; second half: {slope:+.1f} MB per 10 minutes")
     toured = next((r for r in rows if r["trips"] >= len(AWAY)), None)  # every page's caches are filled by now
     if toured is not None and toured is not last:
         grown = last["rss_mb"] - toured["rss_mb"]
-        hist = (final_step - toured["step"]) * per_row / 1024**2
+        hist = (last["step"] - toured["step"]) * per_row / 1024**2
         print(f"after every page    {toured['rss_mb']:.0f} MB at minute {toured['minute']} (all pages visited once) "
               f"-> {last['rss_mb']:.0f} MB: +{grown:.1f} MB, of which the history {hist:.1f} MB, "
               f"beyond it {grown - hist:+.1f} MB")

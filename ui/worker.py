@@ -75,29 +75,6 @@ def name_os_thread(name: str) -> None:
         pass
 
 
-def nice_from_env(default: int = 0) -> int:
-    """RNNVIZ_TRAIN_NICE: how much lower than the pages' the OS priority of a run's thread is (0 to 19)."""
-    raw = os.environ.get("RNNVIZ_TRAIN_NICE", "")
-    try:
-        return min(19, max(0, int(raw))) if raw.strip() else default
-    except ValueError:
-        log.warning("RNNVIZ_TRAIN_NICE=%r is not a whole number; using %d", raw, default)
-        return default
-
-
-def lower_os_priority(nice: int) -> None:
-    """Make the calling thread (and the threads it starts) ``nice`` steps nicer, so that on a busy machine the
-    pages' script runs, and a browser on the same machine, get the CPU before training does; when nothing else
-    wants the CPU, training runs as fast as before. Linux applies nice per thread; elsewhere this does nothing."""
-    if nice <= 0 or not sys.platform.startswith("linux"):
-        return
-    try:  # relative to the process's main thread: a thread started by a run's thread inherits its nice already
-        base = os.getpriority(os.PRIO_PROCESS, os.getpid())
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, base + nice))
-    except OSError:
-        pass
-
-
 def max_jobs_from_env(default: int = 2) -> int:
     """RNNVIZ_MAX_JOBS: how many runs may train at the same time in this server process."""
     raw = os.environ.get("RNNVIZ_MAX_JOBS", "")
@@ -413,7 +390,6 @@ class TrainingJob:
         threads than there are cores)."""
         holding = False
         name_os_thread(f"{OS_THREAD_PREFIX}{self.id}")
-        lower_os_priority(nice_from_env())
         try:
             if not self.scheduler.acquire(self.id, self._cancelled):
                 self._settle()
