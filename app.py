@@ -5,8 +5,10 @@ from streamlit.errors import StreamlitAPIException
 
 import ui
 from rnnviz.i18n import t
-from ui import language, pages, present, state, urlstate
+from ui import heap, language, pages, present, state, urlstate, warmup
 
+warmup.start()
+heap.start()
 state.save_widgets()
 urlstate.begin()
 language.setup()

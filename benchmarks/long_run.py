@@ -212,7 +212,7 @@ def main() -> int:
     log = server.log()
     tracebacks = log.count("Traceback")
     per_row = history_bytes_per_step()
-    print(f"\nminute  RSS (MB)  threads  step")
+    print("\nminute  RSS (MB)  threads  step")
     for r in rows:
         print(f"{r['minute']:6d}  {r['rss_mb']:8.1f}  {r['threads']:7d}  {r['step']:,}")
     base = next((r for r in rows if r["minute"] >= 2), rows[0])

@@ -1,7 +1,10 @@
 """The training worker without Streamlit: the queue, pause/resume, disconnects, divergence, snapshots."""
 import math
+import os
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -198,3 +201,20 @@ def test_a_label_may_be_a_callable_asked_each_time(jobs):
     names = iter(["first", "second"])  # the app's labels follow the page's language this way
     job = make_job(worker.Scheduler(2, cores=2), epochs=1, label=lambda: next(names))
     assert job.label == "first" and job.view().label == "second"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_a_run_trains_at_a_lower_os_priority_than_the_pages(jobs):
+    """The run's thread, found from outside Python by its OS name, has the training nice value; the process's
+    other threads (Streamlit's script threads among them) keep theirs."""
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    job = make_job(worker.Scheduler(max_running=1, cores=1))
+    jobs.append(job)
+    job.start()
+    until(lambda: job.status == worker.RUNNING and job.view().step > 0)
+    name = f"{worker.OS_THREAD_PREFIX}{job.id}"
+    tids = [int(p.name) for p in Path("/proc/self/task").iterdir()
+            if (p / "comm").read_text().strip() == name]
+    assert len(tids) == 1
+    assert os.getpriority(os.PRIO_PROCESS, tids[0]) == max(mine, worker.TRAIN_NICE)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine

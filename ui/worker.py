@@ -75,6 +75,24 @@ def name_os_thread(name: str) -> None:
         pass
 
 
+TRAIN_NICE = 10  # a run's thread (and the OpenMP team it starts) yields the CPU to the pages' script runs
+
+
+def lower_os_priority(nice: int) -> None:
+    """Give the calling thread (Linux: a thread is a task with its own nice value; the threads it starts
+    inherit it) the OS priority ``nice``, so that on a loaded machine the pages answer before the runs train.
+    A training run uses every core it is given; without this, a page's script run waits its turn behind two of
+    them. Only ever lowers; elsewhere, or where the OS refuses, this does nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except OSError:
+        pass
+
+
 def max_jobs_from_env(default: int = 2) -> int:
     """RNNVIZ_MAX_JOBS: how many runs may train at the same time in this server process."""
     raw = os.environ.get("RNNVIZ_MAX_JOBS", "")
@@ -390,6 +408,7 @@ class TrainingJob:
         threads than there are cores)."""
         holding = False
         name_os_thread(f"{OS_THREAD_PREFIX}{self.id}")
+        lower_os_priority(TRAIN_NICE)
         try:
             if not self.scheduler.acquire(self.id, self._cancelled):
                 self._settle()

@@ -8,6 +8,7 @@ traceback, and once the tabs close no training thread is left.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -36,4 +37,7 @@ def test_three_sessions_get_a_run_or_a_queue_and_leave_no_training_thread(time_m
     assert r["jobs_run"] == 2 and r["jobs_queued"] >= 1 and r["queue_moved"] is True, proc.stdout
     assert r["workers_ended"] and r["training_threads_after"] == 0, proc.stdout
     assert r["server_alive"] and r["tracebacks"] == 0, proc.stdout
+    # every page load was also timed on the websocket and inside the server (the hooks still fit this Streamlit)
+    assert r["responses"] == 3 * 6, proc.stdout
+    assert math.isfinite(r["p95_response_s"]) and math.isfinite(r["p95_server_s"]), proc.stdout
     assert r["ok"] and proc.returncode == 0, proc.stdout
