@@ -39,9 +39,9 @@ PAUSED_S = 15.0
 
 
 def history_bytes_per_step(steps: int = 3000) -> float:
-    """Bytes of Python memory the run keeps per optimizer step, measured: the trainer's StepRecord and the
-    worker's published row (kept for the charts, the run table and the checkpoint). A tiny model, so that the
-    history is all that grows."""
+    """Bytes of Python memory the run keeps per optimizer step, measured: the worker's published row (a
+    StepRecord's fields and the time, kept for the charts, the run table and the checkpoint; the trainer keeps
+    no copy of its own under the worker). A tiny model, so that the history is all that grows."""
     import tracemalloc
 
     sys.path.insert(0, str(BENCH.parent))
@@ -220,14 +220,18 @@ def main() -> int:
     growth = last["rss_mb"] - base["rss_mb"]
     history_mb = (last["step"] - base["step"]) * per_row / 1024**2
     half = [r for r in rows if r["minute"] >= args.minutes / 2]
-    slope = ((half[-1]["rss_mb"] - half[0]["rss_mb"]) / max(1, half[-1]["minute"] - half[0]["minute"]) * 10
-             if len(half) > 1 else math.nan)
+    if len(half) > 1:  # beyond the history, per 10 minutes
+        span = max(1, half[-1]["minute"] - half[0]["minute"])
+        beyond = (half[-1]["rss_mb"] - half[0]["rss_mb"]) - (half[-1]["step"] - half[0]["step"]) * per_row / 1024**2
+        slope = beyond / span * 10
+    else:
+        slope = math.nan
     print(f"\nminutes             {args.minutes:g} (run stopped at step {final_step:,})")
     print(f"memory              {base['rss_mb']:.0f} MB at minute {base['minute']} -> {last['rss_mb']:.0f} MB at "
           f"minute {last['minute']}: +{growth:.1f} MB; peak {max(s.rss for s in sampler.samples) / 1024**2:.0f} MB")
     print(f"the run's history   {last['step'] - base['step']:,} steps × {per_row:.0f} bytes (measured) = "
           f"{history_mb:.1f} MB")
-    print(f"beyond the history  {growth - history_mb:+.1f} MB; second half: {slope:+.1f} MB per 10 minutes")
+    print(f"beyond the history  {growth - history_mb:+.1f} MB; in the second half {slope:+.1f} MB per 10 minutes")
     toured = next((r for r in rows if r["trips"] >= len(AWAY)), None)  # every page's caches are filled by now
     if toured is not None and toured is not last:
         grown = last["rss_mb"] - toured["rss_mb"]

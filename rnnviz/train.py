@@ -240,8 +240,11 @@ class Trainer:
     """
 
     def __init__(self, model_cfg: ModelConfig, train_cfg: TrainConfig, train_corpus: list[int],
-                 val_corpus: list[int] | None = None, model: nn.Module | None = None):
+                 val_corpus: list[int] | None = None, model: nn.Module | None = None, keep_history: bool = True):
+        """``keep_history=False``: ``history`` stays empty, for a caller that keeps the records ``step()``
+        returns itself (the app's worker does: a second copy would double a long run's memory)."""
         check_fits(model_cfg, train_cfg)
+        self.keep_history = keep_history
         self.model_cfg, self.cfg = model_cfg, train_cfg
         self.device = resolve_device(train_cfg.device)
         with _INIT_LOCK, torch.random.fork_rng(devices=[]):
@@ -340,7 +343,8 @@ class Trainer:
         if want_val and len(self.val_corpus) > 1:
             rec.val_ppl = self.validation_perplexity()
             self.model.train()
-        self.history.append(rec)
+        if self.keep_history:
+            self.history.append(rec)
         return rec
 
     def validation_perplexity(self) -> float:

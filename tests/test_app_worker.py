@@ -218,3 +218,16 @@ def test_a_run_trains_at_a_lower_os_priority_than_the_pages(jobs):
     assert len(tids) == 1
     assert os.getpriority(os.PRIO_PROCESS, tids[0]) == max(mine, worker.TRAIN_NICE)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def test_the_run_keeps_each_step_once(jobs):
+    """The job's rows are the history (charts, run table, checkpoint); the trainer under it keeps none."""
+    job = make_job(worker.Scheduler(max_running=1, cores=1))
+    jobs.append(job)
+    job.start()
+    until(lambda: job.view().step >= 5)
+    job.pause()
+    until(lambda: job.status == worker.PAUSED)
+    view = job.view()
+    assert [h["step"] for h in view.history] == list(range(1, view.step + 1))
+    assert job.trainer.history == []

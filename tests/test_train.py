@@ -191,3 +191,14 @@ def test_a_trainer_leaves_the_global_random_generator_alone():
     b = Trainer(cfg, tcfg, corpus)
     for pa, pb in zip(a.model.parameters(), b.model.parameters()):
         assert torch.equal(pa, pb)
+
+
+def test_a_trainer_told_not_to_keep_history_returns_the_same_records():
+    vocab = Vocab(list("abcd efgh"))
+    ids = vocab[list("abcd efgh hgfe dcba " * 40)]
+    cfgs = (ModelConfig(kind="gru", hidden_size=6, vocab_size=len(vocab)),
+            TrainConfig(batch_size=2, num_steps=5, epochs=3, lr=0.05, seed=3))
+    keeping, lean = Trainer(*cfgs, ids), Trainer(*cfgs, ids, keep_history=False)
+    a = [keeping.step().loss for _ in range(6)]
+    b = [lean.step().loss for _ in range(6)]
+    assert a == b and len(keeping.history) == 6 and lean.history == []

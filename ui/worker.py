@@ -249,6 +249,7 @@ class TrainingJob:
         self.number = number
         self._label = label
         self.trainer = trainer
+        trainer.keep_history = False  # every step is kept here, as a row; the trainer's copy would double it
         self.vocab = vocab
         self.corpus = dict(corpus)
         self.scheduler = scheduler or SCHEDULER
