@@ -459,6 +459,15 @@ class LoadReport:
             return math.nan
         return xs[min(len(xs) - 1, max(0, math.ceil(q / 100 * len(xs)) - 1))]
 
+    def _spread(self, label: str, xs: list[float], what: str) -> str:
+        return (f"{label} p50 {self.percentile(50, xs):.2f} s · p95 {self.percentile(95, xs):.2f} s · "
+                f"max {max(xs, default=math.nan):.2f} s over {len(xs)} {what}")
+
+    @staticmethod
+    def _medians(per_page: dict[str, list[float]]) -> list[str]:
+        return [f"  {name:<17} median {statistics.median(xs):.2f} s · max {max(xs):.2f} s ({len(xs)})"
+                for name, xs in per_page.items()]
+
     @property
     def wire_times(self) -> list[float]:
         return [x for xs in self.wire_per_page.values() for x in xs]
@@ -477,23 +486,17 @@ class LoadReport:
             f"jobs queued         {self.jobs_queued}",
             f"served              {self.served}/{self.sessions} sessions got a running job or a queue message",
             f"queue moved on      {self.queue_moved} (a queued run started when a running one was stopped)",
-            f"page time           p50 {self.percentile(50):.2f} s · p95 {self.percentile(95):.2f} s · "
-            f"max {max(self.page_times, default=math.nan):.2f} s over {len(self.page_times)} page loads",
+            self._spread("page time         ", self.page_times, "page loads"),
+            f"  title shown after p50 {self.percentile(50, self.shown_times):.2f} s · "
+            f"p95 {self.percentile(95, self.shown_times):.2f} s",
+            *self._medians(self.per_page),
+            self._spread("server response   ", self.wire_times,
+                         "page requests (on the websocket: request frame sent → script-finished frame received)"),
+            *self._medians(self.wire_per_page),
+            self._spread("  in the server   ", self.server_times,
+                         "requests that rerun a page (navigation and button presses; from the message's arrival to "
+                         "the end of its script run)"),
         ]
-        lines.append(f"  title shown after p50 {self.percentile(50, self.shown_times):.2f} s · "
-                     f"p95 {self.percentile(95, self.shown_times):.2f} s")
-        for name, xs in self.per_page.items():
-            lines.append(f"  {name:<17} median {statistics.median(xs):.2f} s · max {max(xs):.2f} s ({len(xs)})")
-        wire = self.wire_times
-        lines.append(f"server response     p50 {self.percentile(50, wire):.2f} s · p95 {self.percentile(95, wire):.2f} s · "
-                     f"max {max(wire, default=math.nan):.2f} s over {len(wire)} page requests (on the websocket: "
-                     "request frame sent → script-finished frame received)")
-        for name, xs in self.wire_per_page.items():
-            lines.append(f"  {name:<17} median {statistics.median(xs):.2f} s · max {max(xs):.2f} s ({len(xs)})")
-        own = self.server_times
-        lines.append(f"  in the server     p50 {self.percentile(50, own):.2f} s · p95 {self.percentile(95, own):.2f} s · "
-                     f"max {max(own, default=math.nan):.2f} s over {len(own)} requests that rerun a page (navigation "
-                     "and button presses; from the message's arrival to the end of its script run)")
         lines += [
             f"peak memory         {self.peak_rss / mb:.0f} MB server RSS ({self.baseline_rss / mb:.0f} MB "
             "before the sessions)",
