@@ -358,25 +358,23 @@ class WireClock:
             self.finished.set()
 
 
-async def _visit(page, result: SessionResult, name: str, how, wire: WireClock | None = None) -> None:
+async def _visit(page, result: SessionResult, name: str, how, wire: WireClock) -> None:
     """Navigate (``how`` is a coroutine function doing the goto or click) and time it until the new page is
-    loaded: its title visible, the script run over (the browser has received the run's script_finished message,
-    when ``wire`` watches the websocket; Streamlit's running indicator shows only after a delay, so its absence
-    alone can come before a slow page's end) and the indicator gone."""
+    loaded: its title visible, the script run over (the browser has received the run's script_finished message:
+    Streamlit's running indicator shows only after a delay, so its absence alone can come before a slow page's
+    end) and the indicator gone."""
     prev = await page.evaluate(TITLE_JS)
-    if wire is not None:
-        wire.arm(name)
+    wire.arm(name)
     t0 = time.monotonic()
     await how()
     await page.wait_for_function(SHOWN_JS, arg=prev, timeout=NAV_TIMEOUT_MS, polling=100)
     result.shown_times.append(time.monotonic() - t0)
-    if wire is not None:
-        await asyncio.wait_for(wire.finished.wait(), NAV_TIMEOUT_MS / 1000)
+    await asyncio.wait_for(wire.finished.wait(), NAV_TIMEOUT_MS / 1000)
     await page.wait_for_function(LOADED_JS, arg=prev, timeout=NAV_TIMEOUT_MS, polling=100)
     result.page_times.setdefault(name, []).append(time.monotonic() - t0)
 
 
-async def _nav(page, result: SessionResult, url_path: str, wire: WireClock | None = None) -> None:
+async def _nav(page, result: SessionResult, url_path: str, wire: WireClock) -> None:
     link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{url_path}"]').first
     await _visit(page, result, url_path, link.click, wire)
 
@@ -529,7 +527,7 @@ async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_
     out: dict = {}
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        if browser_nice:  # the students' browsers run on their own laptops, not on the server's cores
+        if browser_nice:  # only when asked: at 19 the pages wait behind the training runs to be drawn
             renice(descendants(os.getpid(), server.proc.pid), browser_nice, server.proc.pid)
         # Warm-up: the lecturer opens the pages the students will visit before they arrive.
         warm = SessionResult(-1)

@@ -28,12 +28,17 @@ def choice() -> str:
     return kind if kind in CHOICES else DEFAULT
 
 
+def builtin_spec(kind: str) -> tuple[str, None, bool]:
+    """The arguments of loaders.corpus for a corpus rnnviz brings itself (st.cache_data keys on them as passed)."""
+    return kind, None, True
+
+
 def current_spec() -> tuple[str, bytes | None, bool] | None:
     """(kind, own text bytes or None, clean): the arguments of loaders.corpus for the sidebar's choice;
     None when "your own text" is picked but none was accepted yet."""
     kind = choice()
     if kind != "user":
-        return kind, None, True
+        return builtin_spec(kind)
     own = st.session_state.get(CORPUS_USER)
     if not own:
         return None

@@ -56,6 +56,13 @@ def shipped_checkpoint(stem: str) -> Checkpoint | None:
         return None
 
 
+def preload_shipped() -> None:
+    """Every shipped checkpoint into the shared cache, without a spinner: for the warm-up thread, which has no
+    page to show one on."""
+    for path in shipped().values():
+        _load.__wrapped__(str(path), path.stat().st_mtime_ns)
+
+
 def shipped_label(stem: str) -> str:
     """The model's name in the interface language: from the catalogue for the checkpoints we ship, from the
     checkpoint's own label for any other file dropped into checkpoints/."""

@@ -18,7 +18,7 @@ import torch
 import rnnviz
 
 from . import loaders
-from .corpus import DEFAULT
+from .corpus import DEFAULT, builtin_spec
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -55,11 +55,9 @@ def _adam() -> None:
 
 
 def _checkpoints() -> None:
-    # the cached loader itself, not its spinner wrapper: there is no page to show a spinner on
-    for path in loaders.shipped().values():
-        loaders._load.__wrapped__(str(path), path.stat().st_mtime_ns)
+    loaders.preload_shipped()
 
 
 def _book() -> None:
-    # the very arguments ui.corpus.current_spec gives for the default choice: st.cache_data keys on them as passed
-    loaders.corpus.__wrapped__(DEFAULT, None, True)
+    # without the spinner wrapper: there is no page to show it on
+    loaders.corpus.__wrapped__(*builtin_spec(DEFAULT))

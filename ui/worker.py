@@ -75,20 +75,21 @@ def name_os_thread(name: str) -> None:
         pass
 
 
-TRAIN_NICE = 10  # a run's thread (and the OpenMP team it starts) yields the CPU to the pages' script runs
+TRAIN_NICE = 10  # how much nicer than the server a run's thread (and the OpenMP team it starts) runs
 
 
 def lower_os_priority(nice: int) -> None:
-    """Give the calling thread (Linux: a thread is a task with its own nice value; the threads it starts
-    inherit it) the OS priority ``nice``, so that on a loaded machine the pages answer before the runs train.
-    A training run uses every core it is given; without this, a page's script run waits its turn behind two of
-    them. Only ever lowers; elsewhere, or where the OS refuses, this does nothing."""
+    """Make the calling thread ``nice`` steps nicer than the server's process (Linux: a thread is a task with
+    its own nice value, and the threads it starts inherit it), so that on a loaded machine the pages answer
+    before the runs train. A training run uses every core it is given; without this, a page's script run waits
+    its turn behind two of them. Only ever lowers; elsewhere, or where the OS refuses, this does nothing."""
     if not sys.platform.startswith("linux"):
         return
     try:
         tid = threading.get_native_id()
-        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
-            os.setpriority(os.PRIO_PROCESS, tid, nice)
+        target = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + nice)
+        if os.getpriority(os.PRIO_PROCESS, tid) < target:
+            os.setpriority(os.PRIO_PROCESS, tid, target)
     except OSError:
         pass
 
