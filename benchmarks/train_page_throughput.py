@@ -124,7 +124,8 @@ class BrowserPage:
     def _go(self, page: str) -> None:
         """Navigate inside the app (a new URL would open a new session, without this run)."""
         self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=page).click()
-        self.page.wait_for_url(re.compile("/train$" if page == "Train" else r"/(home)?$"))
+        # the address carries the page's settings as query parameters (URL state)
+        self.page.wait_for_url(re.compile(r"/train(\?.*)?$" if page == "Train" else r"/(home)?(\?.*)?$"))
 
     def _step(self) -> int:
         box = self.page.locator('[data-testid="stMetric"]').filter(has_text="Step")
