@@ -266,10 +266,18 @@ class Sampler(threading.Thread):
             self._halt.wait(self.every)
 
     def take(self) -> Sample | None:
-        try:
-            rss, threads, cpu = process_sample(self.pid)
-            training = training_threads(self.pid)
-        except (OSError, KeyError, ValueError):  # the process is gone
+        """A sample now; None once the process is gone. A read that fails while threads end (a /proc entry
+        vanishing under it) is tried again."""
+        for attempt in range(5):
+            try:
+                rss, threads, cpu = process_sample(self.pid)
+                training = training_threads(self.pid)
+                break
+            except (OSError, KeyError, ValueError):
+                if not Path(f"/proc/{self.pid}").exists():
+                    return None
+                time.sleep(0.05)
+        else:
             return None
         s = Sample(time.monotonic() - self._t0, rss, threads, cpu, training)
         self.samples.append(s)
@@ -412,7 +420,7 @@ async def session(index: int, browser, url: str, start_gate: asyncio.Event, resu
         await _nav(page, result, "statistics", wire)
         await _nav(page, result, "train", wire)
     except Exception as e:  # noqa: BLE001 — one session's failure is a finding to print, not a crash
-        result.error = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+        result.error = f"{type(e).__name__}: {(str(e).splitlines() or [type(e).__name__])[0][:300]}"
 
 
 # ---------------------------------------------------------------- the whole load
@@ -532,6 +540,7 @@ async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_
         # Warm-up: the lecturer opens the pages the students will visit before they arrive.
         warm = SessionResult(-1)
         ctx = await browser.new_context(base_url=server.url)
+        ctx.set_default_timeout(NAV_TIMEOUT_MS)  # the first pages wait on the warm-up: longer than Playwright's 30 s
         page = await ctx.new_page()
         wire = WireClock(warm)
         await wire.attach(ctx, page)
@@ -562,6 +571,8 @@ async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_
         await _note_states(results)
         out["jobs_run"] = sum(r.ran for r in results)
         now = sampler.take()
+        if now is None:
+            raise RuntimeError(f"the server is gone (exit status {server.proc.poll()}):\n{server.log()[-3000:]}")
         wall = time.monotonic() - cpu0[2]
         out["server_cores"] = (now.cpu_s - cpu0[0]) / wall  # while the sessions were open
         out["browser_cores"] = (browser_cpu_s(os.getpid(), server.proc.pid) - cpu0[1]) / wall

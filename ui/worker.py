@@ -44,7 +44,6 @@ from rnnviz.generate import generate, unknown_chars
 from rnnviz.i18n import t
 from rnnviz.models import count_parameters
 from rnnviz.train import Trainer, TrainingDiverged
-from ui.history import StepRow
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +197,7 @@ class RunView:
     n_params: int
     steps_per_epoch: int
     total_steps: int
-    history: list[StepRow]  # read like StepRecord dicts plus "time" (Unix seconds when the step ended)
+    history: list[dict]  # StepRecord dicts plus "time" (Unix seconds when the step ended)
     sample: str = ""
     sample_prefix: str = ""
     sample_step: int = 0
@@ -262,7 +261,7 @@ class TrainingJob:
         self._want = RUNNING  # RUNNING, PAUSED or STOPPED: what the page asked for
         self._status = QUEUED
         self._message: tuple[str, dict] = ("", {})  # catalogue key and values: the page translates it
-        self._history: list[StepRow] = []
+        self._history: list[dict] = []
         self._sample, self._sample_step = "", 0
         self._rate = collections.deque()  # (wall time, tokens) while running, for the live rate
         self._snapshot: tuple[int, torch.nn.Module] | None = None
@@ -462,7 +461,8 @@ class TrainingJob:
     _sample_time = -math.inf
 
     def _publish(self, rec) -> None:
-        row = StepRow(rec)
+        row = rec.to_dict()
+        row["time"] = time.time()
         now = time.monotonic()
         with self._cond:
             self._history.append(row)
