@@ -17,7 +17,7 @@ def test_presentation_mode_hides_the_sidebar_and_enlarges_the_type(page):
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "20px"
     leave = page.get_by_role("button", name="✕ Leave presentation mode")
-    assert leave.is_visible()
+    expect(leave).to_be_visible()  # waits: the button is drawn after the page's first elements
     page.locator(".st-key-bidirectional_leak").scroll_into_view_if_needed()
     screenshot(page, "present-bidirectional")
     page.locator(".st-key-bidirectional_reading").scroll_into_view_if_needed()
