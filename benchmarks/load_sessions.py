@@ -268,7 +268,7 @@ class Sampler(threading.Thread):
     def take(self) -> Sample | None:
         """A sample now; None once the process is gone. A read that fails while threads end (a /proc entry
         vanishing under it) is tried again."""
-        for attempt in range(5):
+        for _ in range(5):
             try:
                 rss, threads, cpu = process_sample(self.pid)
                 training = training_threads(self.pid)
@@ -391,10 +391,17 @@ async def _run_state(page) -> tuple[bool, bool]:
     return (await page.evaluate(STEP_JS)) > 0, await page.evaluate(QUEUED_JS)
 
 
+async def _context(browser, url: str, **options):
+    """A browser context on the app in which a click waits for its link as long as a page load may take (the
+    first pages wait on the server's warm-up, longer than Playwright's 30 s)."""
+    ctx = await browser.new_context(base_url=url, **options)
+    ctx.set_default_timeout(NAV_TIMEOUT_MS)
+    return ctx
+
+
 async def session(index: int, browser, url: str, start_gate: asyncio.Event, result: SessionResult,
                   contexts: list) -> None:
-    ctx = await browser.new_context(viewport={"width": 1280, "height": 1000}, base_url=url)
-    ctx.set_default_timeout(NAV_TIMEOUT_MS)  # a click waits for its link as long as a page load may take
+    ctx = await _context(browser, url, viewport={"width": 1280, "height": 1000})
     contexts.append(ctx)
     page = await ctx.new_page()
     result.page = page
@@ -539,8 +546,7 @@ async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_
             renice(descendants(os.getpid(), server.proc.pid), browser_nice, server.proc.pid)
         # Warm-up: the lecturer opens the pages the students will visit before they arrive.
         warm = SessionResult(-1)
-        ctx = await browser.new_context(base_url=server.url)
-        ctx.set_default_timeout(NAV_TIMEOUT_MS)  # the first pages wait on the warm-up: longer than Playwright's 30 s
+        ctx = await _context(browser, server.url)
         page = await ctx.new_page()
         wire = WireClock(warm)
         await wire.attach(ctx, page)
