@@ -14,9 +14,9 @@ its own Streamlit session):
    shows the queue message, then leaves for Language statistics and comes back to Train;
 3. holds them open for --hold seconds; then the first session that trains presses Stop, and a queued session
    must start training within 60 s (the freed slot passes on);
-4. closes every session and watches the server until no training thread is left (ui/worker.py names each
-   run's thread `rnnviz-train<id>` at the OS level, so /proc/<pid>/task/*/comm shows them) and its CPU use
-   has fallen to idle.
+4. closes every session and watches the server until no thread trains any more (ui/scheduler.py names a
+   thread that trains run <id>, and the OpenMP threads it starts, `rnnviz-train<id>` at the OS level, so
+   /proc/<pid>/task/*/comm shows them; an idle slot is `rnnviz-slot`) and its CPU use has fallen to idle.
 
 Meanwhile the server's resident memory (RSS), thread count and CPU time are sampled every second from /proc
 (psutil is used when installed). Each page load is timed three ways:
@@ -150,10 +150,10 @@ class Sample:
     rss: int  # bytes
     threads: int
     cpu_s: float  # user + system CPU seconds so far
-    training_threads: int  # threads named rnnviz-train<id> (ui/worker.py names each run's thread so)
+    training_threads: int  # threads named rnnviz-train<id> (ui/scheduler.py names the threads training run <id> so)
 
 
-TRAIN_THREAD_PREFIX = "rnnviz-train"  # ui.worker.OS_THREAD_PREFIX (not imported: that would import torch here)
+TRAIN_THREAD_PREFIX = "rnnviz-train"  # ui.scheduler.OS_THREAD_PREFIX (not imported: that would import torch here)
 
 
 def training_threads(pid: int) -> int:
@@ -450,7 +450,7 @@ class LoadReport:
     threads_before: int
     threads_peak: int
     threads_after: int
-    training_threads_peak: int  # run threads alive at once (running + queued: a queued run's thread waits)
+    training_threads_peak: int  # threads training at once (slots and their OpenMP threads; a queued run has none)
     training_threads_after: int
     cpu_after_close: float  # cores busy over the last seconds after the sessions closed
     server_cores: float  # the server's CPU use while the sessions were open (1.0 = one core busy)
@@ -603,7 +603,7 @@ async def _load(server: Server, sampler: Sampler, n: int, hold_s: float, settle_
         await browser.close()
     out["results"] = results
 
-    # Closed tabs pause their runs at once (and stop them after the session TTL): every run's thread ends.
+    # Closed tabs pause their runs at once (and stop them after the session TTL): no thread trains any more.
     end = time.monotonic() + settle_s
     while True:
         await asyncio.sleep(1)

@@ -14,7 +14,7 @@ from rnnviz import i18n
 from rnnviz.data import Vocab
 from rnnviz.models import ModelConfig
 from rnnviz.train import TrainConfig, Trainer
-from ui import worker
+from ui import scheduler, worker
 
 TEXT = "the time traveller for so it will be convenient to speak of him was expounding a recondite matter " * 20
 
@@ -86,12 +86,18 @@ def test_pause_gives_the_slot_away_and_resume_continues_where_it_stopped(jobs):
     assert steps == list(range(1, len(steps) + 1))  # no step lost or repeated
 
 
-def test_threads_are_shared_out_between_running_jobs(monkeypatch):
+def test_threads_are_shared_out_between_running_jobs(monkeypatch, jobs):
     monkeypatch.delenv("RNNVIZ_TORCH_THREADS")
     sched = worker.Scheduler(max_running=2, cores=2)
     assert sched.threads_per_run() == 2
-    assert sched.acquire(1, lambda: False) and sched.threads_per_run() == 2
-    assert sched.acquire(2, lambda: False) and sched.threads_per_run() == 1
+    a, b = make_job(sched), make_job(sched)
+    jobs += [a, b]
+    a.start()
+    until(lambda: a.status == worker.RUNNING)
+    assert sched.threads_per_run() == 2
+    b.start()
+    until(lambda: b.status == worker.RUNNING)
+    assert sched.running == 2 and sched.threads_per_run() == 1
     monkeypatch.setenv("RNNVIZ_TORCH_THREADS", "3")
     assert sched.threads_per_run() == 3
 
@@ -232,3 +238,81 @@ def test_the_run_keeps_each_step_once(jobs):
     view = job.view()
     assert [h["step"] for h in view.history] == list(range(1, view.step + 1))
     assert job.trainer.history == []
+
+
+def _os_threads(name: str) -> list[int]:
+    """Native ids of this process's threads whose OS name is ``name``."""
+    found = []
+    for p in Path("/proc/self/task").iterdir():
+        try:
+            if (p / "comm").read_text().strip() == name:
+                found.append(int(p.name))
+        except OSError:  # a thread that ended while we looked
+            pass
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="OS thread names are read from /proc")
+def test_pause_and_resume_train_on_the_same_long_lived_slot(jobs):
+    """A resume does not start a thread: the scheduler's slot that trained the run before trains it again, and
+    waits under its idle name in between (a fresh thread per resume let glibc's arenas grow: README "Long runs")."""
+    sched = worker.Scheduler(max_running=1, cores=1)
+    job = make_job(sched)
+    jobs.append(job.start())
+    name = f"{worker.OS_THREAD_PREFIX}{job.id}"
+    until(lambda: job.view().step > 0 and len(_os_threads(name)) == 1)
+    (tid,) = _os_threads(name)
+    for _ in range(3):
+        job.pause()
+        until(lambda: job.status == worker.PAUSED and not _os_threads(name))
+        assert tid in _os_threads(scheduler.IDLE_OS_NAME)
+        step = job.view().step
+        job.resume()
+        until(lambda: job.view().step > step)
+        assert _os_threads(name) == [tid] and sched.slots == 1
+
+
+@pytest.mark.skipif(not scheduler.release_openmp_pool(), reason="needs libgomp's omp_pause_resource_all")
+def test_a_slot_lets_its_openmp_pool_go_when_its_run_pauses(monkeypatch, jobs):
+    """An idle OpenMP pool made the other run's steps 2.5x slower on 2 cores (ui/scheduler.py): while the run
+    trains on two threads, its slot and one pool thread carry its name; paused, neither does."""
+    monkeypatch.delenv("RNNVIZ_TORCH_THREADS")
+    sched = worker.Scheduler(max_running=1, cores=2)
+    vocab = Vocab(list(TEXT))
+    trainer = Trainer(ModelConfig(kind="lstm", hidden_size=256, vocab_size=len(vocab)),
+                      TrainConfig(batch_size=32, num_steps=35, epochs=1000), vocab[list(TEXT)])
+    job = worker.TrainingJob(trainer, vocab, "wide", {}, scheduler=sched)
+    jobs.append(job.start())
+    name = f"{worker.OS_THREAD_PREFIX}{job.id}"
+    until(lambda: len(_os_threads(name)) == 2, timeout=30)
+    job.pause()
+    until(lambda: job.status == worker.PAUSED and not _os_threads(name))
+    assert len(_os_threads(scheduler.IDLE_OS_NAME)) >= 1
+
+
+def test_an_idle_slot_ends_after_its_time(jobs):
+    sched = worker.Scheduler(max_running=2, cores=2, idle_exit_s=0.3)
+    job = make_job(sched)
+    jobs.append(job.start())
+    until(lambda: job.status == worker.RUNNING)
+    assert sched.slots == 1
+    job.stop()
+    until(lambda: sched.slots == 0)
+    job2 = make_job(sched, epochs=1)  # a later run gets a fresh slot
+    jobs.append(job2.start())
+    until(lambda: job2.status == worker.DONE)
+
+
+def test_a_run_stopped_while_queued_leaves_the_queue_at_once(jobs):
+    sched = worker.Scheduler(max_running=1, cores=2)
+    a, b = make_job(sched), make_job(sched)
+    jobs += [a, b]
+    a.start()
+    until(lambda: a.status == worker.RUNNING)
+    b.start()
+    b.pause()
+    assert b.status == worker.PAUSED and sched.ahead_of(b.id) is None and b.join(0)
+    b.resume()
+    assert b.status == worker.QUEUED and sched.ahead_of(b.id) == 1
+    b.stop()
+    assert b.status == worker.STOPPED and b.join(0) and b.view().step == 0

@@ -2,8 +2,8 @@
 
 glibc's allocator keeps what Python and torch free in its arenas (one for each thread that allocated while
 another held an arena, up to eight per core) and returns it to the system only where whole pages at a heap's top
-are free, unless asked. A Streamlit server starts a thread for every script run, and rnnviz one for every stretch
-of training, so blocks freed below a live one stay in the process (tests/test_heap.py shows 300 MB of them given
+are free, unless asked. A Streamlit server starts a thread for every script run (rnnviz trains on a few long-lived
+threads instead, ui/scheduler.py), so blocks freed below a live one stay in the process (tests/test_heap.py shows 300 MB of them given
 back by one call). Trimming every minute keeps that from adding up; in a 30-minute run in the app, a trim by hand
 at minute 21 found 15 MB left to give back. Where the C library is not glibc (macOS, musl), this does nothing.
 """

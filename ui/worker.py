@@ -1,36 +1,32 @@
-"""Background training for the app: one thread per run, a process-wide cap on runs that train at once.
+"""Training runs for the app: what the page asks of a run, and what it reads back.
 
 No Streamlit here: the page talks to a :class:`RunBook` (one per browser session) and reads
-:class:`RunView` snapshots, which are plain data copied under a lock.
+:class:`RunView` snapshots, which are plain data copied under a lock. The threads that train live in
+ui/scheduler.py: a run is queued when it starts or resumes, and one of the scheduler's slots trains it for a
+*stretch* — until it is paused, stopped, finished or fails.
 
-Threads and locks, per run (:class:`TrainingJob`):
+Locks, per run (:class:`TrainingJob`):
 
-- a run's thread lives for one *stretch* of training: from (re)start until it is paused, stopped or
-  finished, or until the Scheduler's thread budget for it changes (a fresh thread then takes over);
-  at any moment at most one thread of a run is alive and working;
-- that thread is the only caller of ``trainer.step()``; it holds ``_model_lock`` for each step
-  (and the publishing of its record) and for the few-second sample, so anything else that reads the
-  weights (a snapshot for the active model, checkpoint bytes) takes the same lock and sees the model
-  *between* steps, with a history that ends at exactly that step;
+- at any moment at most one slot works on a run, and it is the only caller of ``trainer.step()``; it holds
+  ``_model_lock`` for each step (and the publishing of its record) and for the few-second sample, so anything
+  else that reads the weights (a snapshot for the active model, checkpoint bytes) takes the same lock and sees
+  the model *between* steps, with a history that ends at exactly that step;
 - ``_cond`` (a Condition over ``_data_lock``) guards the plain fields the UI reads (status, history
   length, rates, sample) and what the page asked for (run, pause, stop).
 
-The lock order is always ``_model_lock`` then ``_data_lock``.
+The lock order is always ``_model_lock``, then ``_data_lock``, then the scheduler's.
 
 Pausing stops calling ``step()``: the Trainer keeps its place in the data, so resuming continues with
-the next minibatch. A paused run gives its slot back to the :class:`Scheduler`, which caps how many runs
-train at once in the process (RNNVIZ_MAX_JOBS, default 2) and shares the CPU's torch threads among them.
+the next minibatch. A paused run gives its slot back; the scheduler caps how many runs train at once in the
+process (RNNVIZ_MAX_JOBS, default 2) and shares the CPU's torch threads among them.
 """
 from __future__ import annotations
 
 import collections
 import copy
-import ctypes
 import itertools
 import logging
 import math
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +40,7 @@ from rnnviz.generate import generate, unknown_chars
 from rnnviz.i18n import t
 from rnnviz.models import count_parameters
 from rnnviz.train import Trainer, TrainingDiverged
+from ui.scheduler import OS_THREAD_PREFIX, TRAIN_NICE, Scheduler, max_jobs_from_env  # noqa: F401 (tests use them)
 
 log = logging.getLogger(__name__)
 
@@ -58,124 +55,6 @@ DONE, STOPPED, DIVERGED, FAILED = "done", "stopped", "diverged", "failed"
 ACTIVE = (QUEUED, RUNNING, PAUSED)
 
 _ids = itertools.count(1)
-
-
-OS_THREAD_PREFIX = "rnnviz-train"  # what `top -H` and /proc/<pid>/task/*/comm show for a run's thread
-
-
-def name_os_thread(name: str) -> None:
-    """Give the calling thread ``name`` at the OS level too (Linux; 15 bytes at most), so a run's thread can be
-    seen from outside the process: benchmarks/load_sessions.py counts them to check that closed sessions leave
-    none behind. Python 3.11 names threads only inside the interpreter. Elsewhere this does nothing."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL(None).prctl(15, name.encode()[:15], 0, 0, 0)  # 15 = PR_SET_NAME
-    except (OSError, AttributeError):
-        pass
-
-
-TRAIN_NICE = 10  # how much nicer than the server a run's thread (and the OpenMP team it starts) runs
-
-
-def lower_os_priority(nice: int) -> None:
-    """Make the calling thread ``nice`` steps nicer than the server's process (Linux: a thread is a task with
-    its own nice value, and the threads it starts inherit it), so that on a loaded machine the pages answer
-    before the runs train. A training run uses every core it is given; without this, a page's script run waits
-    its turn behind two of them. Only ever lowers; elsewhere, or where the OS refuses, this does nothing."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        target = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + nice)
-        if os.getpriority(os.PRIO_PROCESS, tid) < target:
-            os.setpriority(os.PRIO_PROCESS, tid, target)
-    except OSError:
-        pass
-
-
-def max_jobs_from_env(default: int = 2) -> int:
-    """RNNVIZ_MAX_JOBS: how many runs may train at the same time in this server process."""
-    raw = os.environ.get("RNNVIZ_MAX_JOBS", "")
-    try:
-        return max(1, int(raw)) if raw.strip() else default
-    except ValueError:
-        log.warning("RNNVIZ_MAX_JOBS=%r is not a whole number; using %d", raw, default)
-        return default
-
-
-def torch_threads_from_env() -> int | None:
-    """RNNVIZ_TORCH_THREADS: intra-op threads per run, fixed; unset: shared out (see Scheduler)."""
-    raw = os.environ.get("RNNVIZ_TORCH_THREADS", "")
-    try:
-        return max(1, int(raw)) if raw.strip() else None
-    except ValueError:
-        log.warning("RNNVIZ_TORCH_THREADS=%r is not a whole number; ignoring it", raw)
-        return None
-
-
-class Scheduler:
-    """A cap on concurrently training runs; runs beyond it wait in first-come order.
-
-    It also shares the CPU out: each training run uses ``cores // runs training now`` torch threads
-    (at least 1), so two runs on two cores use one thread each instead of four threads fighting for two
-    cores, which stalls every step (measured: 1 ms steps became 230 ms).
-    """
-
-    def __init__(self, max_running: int, cores: int | None = None):
-        self.max_running = max_running
-        self.cores = cores or torch.get_num_threads()
-        self._cond = threading.Condition()
-        self._running: set[int] = set()
-        self._queue: list[int] = []
-
-    def acquire(self, job_id: int, cancelled) -> bool:
-        """Block until ``job_id`` may train; False if ``cancelled()`` turned true while waiting."""
-        with self._cond:
-            if job_id in self._running:
-                return True
-            if job_id not in self._queue:
-                self._queue.append(job_id)
-            while True:
-                if cancelled():
-                    self._queue.remove(job_id)
-                    self._cond.notify_all()
-                    return False
-                if self._queue[0] == job_id and len(self._running) < self.max_running:
-                    self._queue.pop(0)
-                    self._running.add(job_id)
-                    self._cond.notify_all()
-                    return True
-                self._cond.wait(timeout=0.5)
-
-    def release(self, job_id: int) -> None:
-        with self._cond:
-            self._running.discard(job_id)
-            if job_id in self._queue:
-                self._queue.remove(job_id)
-            self._cond.notify_all()
-
-    def wake(self) -> None:
-        """Let waiting runs re-check whether they were paused or stopped."""
-        with self._cond:
-            self._cond.notify_all()
-
-    def ahead_of(self, job_id: int) -> int | None:
-        """Runs that will train before ``job_id`` starts (those training plus those queued earlier);
-        None when it is not queued."""
-        with self._cond:
-            if job_id not in self._queue:
-                return None
-            return len(self._running) + self._queue.index(job_id)
-
-    @property
-    def running(self) -> int:
-        with self._cond:
-            return len(self._running)
-
-    def threads_per_run(self) -> int:
-        fixed = torch_threads_from_env()
-        return fixed or max(1, self.cores // max(1, self.running))
 
 
 SCHEDULER = Scheduler(max_jobs_from_env())
@@ -265,8 +144,8 @@ class TrainingJob:
         self._sample, self._sample_step = "", 0
         self._rate = collections.deque()  # (wall time, tokens) while running, for the live rate
         self._snapshot: tuple[int, torch.nn.Module] | None = None
-        self._stretches = 0
-        self._thread = threading.Thread(target=self._run, name=f"rnnviz-train-{self.id}.0", daemon=True)
+        self._started = False
+        self._in_stretch = False  # a slot is working on this run
 
     # ------------------------------------------------------------------ page side
 
@@ -276,7 +155,11 @@ class TrainingJob:
         return self._label() if callable(self._label) else self._label
 
     def start(self) -> "TrainingJob":
-        self._thread.start()
+        """Queue the run for training (a second call does nothing)."""
+        with self._cond:
+            if not self._started and self._status == QUEUED:
+                self._started = True
+                self.scheduler.submit(self)
         return self
 
     def pause(self) -> None:
@@ -289,19 +172,13 @@ class TrainingJob:
         self._ask(STOPPED)
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait until no thread of this run is alive; True when none is (or none ever started)."""
-        end = None if timeout is None else time.monotonic() + timeout
-        while True:
-            with self._cond:
-                thread = self._thread
-            if thread.ident is None:
-                return True
-            thread.join(None if end is None else max(0.0, end - time.monotonic()))
-            with self._cond:
-                if self._thread is thread and not thread.is_alive():
-                    return True
-            if end is not None and time.monotonic() >= end:
-                return False
+        """Wait until nothing works on this run or waits to (paused, or ended); True when so. A run that was
+        never started counts as settled."""
+        with self._cond:
+            return self._cond.wait_for(self._settled, timeout)
+
+    def _settled(self) -> bool:
+        return not self._started or (self._status not in (QUEUED, RUNNING) and not self._in_stretch)
 
     @property
     def status(self) -> str:
@@ -372,20 +249,29 @@ class TrainingJob:
             if self._status not in ACTIVE:
                 return
             self._want = want
-            # PAUSED is set by a thread as the very last thing it does, so no thread of this run is
-            # working now: a resume starts a fresh one, a stop needs none.
+            # PAUSED is set at the very end of a stretch, so nothing works on a paused run: a resume queues
+            # it again, a stop needs nothing more. A queued run still in the queue leaves it at once.
             if self._status == PAUSED and want == RUNNING:
                 self._status = QUEUED  # shown at once, so the page that asked sees it on its next draw
-                self._spawn()
+                self.scheduler.submit(self)
             elif self._status == PAUSED and want == STOPPED:
                 self._status = STOPPED
                 self._message = self._stopped_message()
+            elif self._status == QUEUED and want != RUNNING and (
+                    not self._started or self.scheduler.withdraw(self)):
+                if want == STOPPED:
+                    self._status, self._message = STOPPED, self._stopped_message()
+                elif self._started:
+                    self._status = PAUSED
             self._cond.notify_all()
-        self.scheduler.wake()
 
     def _cancelled(self) -> bool:
         with self._data_lock:
             return self._want != RUNNING
+
+    def on_cpu(self) -> bool:
+        """Whether this run trains on the CPU (and so takes a share of its threads)."""
+        return self.trainer.device.type == "cpu"
 
     def _set(self, status: str, message: tuple[str, dict] | None = None) -> None:
         with self._cond:
@@ -394,69 +280,52 @@ class TrainingJob:
                 self._message = message
             if status != RUNNING:
                 self._rate.clear()
+            self._cond.notify_all()
 
-    def _spawn(self) -> None:
-        """Start a fresh thread for the next stretch of training (the caller holds ``_cond``)."""
-        self._stretches += 1
-        self._thread = threading.Thread(target=self._run, name=f"rnnviz-train-{self.id}.{self._stretches}",
-                                        daemon=True)
-        self._thread.start()
+    def _stretch(self, between_steps: Callable[[], None]) -> None:
+        """Train until paused, stopped, finished or failed; called by a scheduler slot, on its thread.
 
-    def _run(self) -> None:
-        """One stretch: wait for a slot, then step until paused, stopped, finished, or the thread budget
-        changes (then a fresh thread takes over, keeping the slot). The thread ends with its stretch, so a
-        paused run keeps no thread, and no OpenMP pool, alive: an idle pool left in the process made every
-        other run's steps 2.5× slower on 2 cores (libgomp throttles its spinning once it manages more
-        threads than there are cores)."""
-        holding = False
-        name_os_thread(f"{OS_THREAD_PREFIX}{self.id}")
-        lower_os_priority(TRAIN_NICE)
+        ``between_steps`` runs before each step (the slot adjusts its share of the cores there). The run's
+        final status for the stretch is set as the very last thing, together with the end of the stretch, so a
+        page that sees PAUSED may queue the run again at once."""
+        end: tuple[str, tuple[str, dict] | None] | None = None  # (status, message) the stretch ends in
+        with self._cond:
+            self._in_stretch = True
         try:
-            if not self.scheduler.acquire(self.id, self._cancelled):
-                self._settle()
-                return
-            holding = True
-            self._set(RUNNING)
-            threads = self.scheduler.threads_per_run() if self.trainer.device.type == "cpu" else 0
-            if threads:
-                torch.set_num_threads(threads)  # this thread's OpenMP team (and the default for new threads)
-            while True:
-                if self._cancelled():
-                    self.scheduler.release(self.id)
-                    holding = False
-                    self._settle()
-                    return
+            if not self._cancelled():
+                self._set(RUNNING)
+            while not self._cancelled():
                 if self.trainer.done:
                     self._refresh_sample()
-                    self._set(DONE, self._done_message())
-                    return
-                if threads and threads != self.scheduler.threads_per_run():
-                    with self._cond:
-                        holding = False  # the slot passes to the successor
-                        self._spawn()
-                    return
+                    end = (DONE, self._done_message())
+                    break
+                between_steps()
                 with self._model_lock:  # published under the lock: weights and history always agree
                     self._publish(self.trainer.step())
                 if time.monotonic() - self._sample_time >= SAMPLE_EVERY_S:
                     self._refresh_sample()
         except TrainingDiverged:
-            self._set(DIVERGED, self._diverged_message())
-        except Exception as e:  # noqa: BLE001 — a crash in this thread must reach the page, not vanish
+            end = (DIVERGED, self._diverged_message())
+        except Exception as e:  # noqa: BLE001 — a crash in a run must reach the page, not vanish
             log.exception("training run %s failed", self.id)
-            self._set(FAILED, ("worker.failed", {"error": f"{type(e).__name__}: {e}"}))
+            end = (FAILED, ("worker.failed", {"error": f"{type(e).__name__}: {e}"}))
         finally:
-            if holding:
-                self.scheduler.release(self.id)
-
-    def _settle(self) -> None:
-        """The stretch ended at the page's request: become paused or stopped as asked."""
-        with self._cond:
-            if self._want == STOPPED:
-                self._status = STOPPED
-                self._message = self._stopped_message()
-            else:
-                self._status = PAUSED
-            self._rate.clear()
+            with self._cond:
+                self.scheduler.finished(self)
+                if end is None:  # the page asked: pause or stop, or run again if it changed its mind meanwhile
+                    if self._want == STOPPED:
+                        end = (STOPPED, self._stopped_message())
+                    elif self._want == PAUSED:
+                        end = (PAUSED, None)
+                    else:
+                        end = (QUEUED, None)
+                        self.scheduler.submit(self)
+                self._status = end[0]
+                if end[1] is not None:
+                    self._message = end[1]
+                self._rate.clear()
+                self._in_stretch = False
+                self._cond.notify_all()
 
     _sample_time = -math.inf
 
