@@ -13,8 +13,8 @@ Adam, the whole book). Then, for --minutes:
   Resume and checks that it moves again;
 - once a minute it notes the server's resident memory (RSS), thread count, and the run's step.
 
-The run's own history legitimately grows (one small dict per optimizer step, kept for the charts and the
-checkpoint), so the report separates it: growth of RSS from minute 2 to the end, the bytes the history
+The run's own history legitimately grows (one row per optimizer step, kept in columns for the charts and the
+checkpoint: rnnviz/history.py), so the report separates it: growth of RSS from minute 2 to the end, the bytes the history
 accounts for (steps × measured bytes per record), and what is left over. Prints the series and the figures;
 exits non-zero if a check failed or the server logged a traceback.
 """

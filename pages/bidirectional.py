@@ -7,6 +7,7 @@ import ui
 from rnnviz import bidirectional as bi
 from rnnviz import bidirectional_plots as bp
 from rnnviz.generate import generate
+from rnnviz.history import latest
 from rnnviz.i18n import t
 from ui import active, charts, present
 from ui.memo import session_memo
@@ -42,9 +43,9 @@ pair = {bi_key: resolved[bi_key], ref_key: resolved[ref_key]}
 
 
 def _ppl(model: active.ActiveModel, name: str) -> str:
-    value = next((h.get(name) for h in reversed(model.history) if h.get(name) is not None), None)
+    value = latest(model.history, name)
     if value is None and name == "epoch_ppl":
-        value = next((h.get("ppl") for h in reversed(model.history) if h.get("ppl") is not None), None)
+        value = latest(model.history, "ppl")
     return "—" if value is None else f"{value:.2f}"
 
 

@@ -1,6 +1,7 @@
 """rnnviz.plots: figures are titled, labelled with units, readable from the back of a room, and honest."""
 import math
 
+import numpy as np
 import pytest
 
 from rnnviz import plots
@@ -29,6 +30,19 @@ def test_smooth_is_a_bias_corrected_moving_average():
     w = plots.SMOOTHING
     expected = (w * (1 - w) * 4.0 + (1 - w) * 2.0) / (1 - w**2)
     assert plots.smooth([4.0, 2.0])[1] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("weight", [0.5, 0.9, 0.999])
+def test_smooth_in_blocks_equals_the_recurrence_over_a_long_run(weight):
+    """The blocked numpy form against a_i = w a_(i-1) + (1 - w) v_i, shown as a_i / (1 - w^i), step by step."""
+    rng = np.random.default_rng(0)
+    values = rng.uniform(-1, 10, 30_000).tolist()
+    expected, avg = [], 0.0
+    for i, v in enumerate(values, 1):
+        avg = weight * avg + (1 - weight) * v
+        expected.append(avg / (1 - weight**i))
+    assert plots.smooth(values, weight) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert list(plots.smooth([1.0, math.inf, 2.0], weight)) == pytest.approx([1.0, math.inf, math.inf])
 
 
 def test_loss_figure_has_units_and_the_clock_time_on_hover():

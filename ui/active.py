@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -36,7 +37,7 @@ class ActiveModel:
     source: str  # 'shipped' | 'session' | 'upload'
     key: str  # "shipped:<stem>" | "run:<id>" | "upload:<digest>"
     train_config: TrainConfig | None = None
-    history: list[dict] = field(default_factory=list)
+    history: Sequence[dict] = field(default_factory=list)  # a checkpoint's rows, or a view of a run's (rnnviz/history.py)
     corpus: dict = field(default_factory=dict)
     step: int = 0  # training steps behind these weights (session runs; 0 when unknown)
 

@@ -37,6 +37,7 @@ import torch
 from rnnviz.checkpoint import checkpoint_bytes
 from rnnviz.data import Vocab
 from rnnviz.generate import generate, unknown_chars
+from rnnviz.history import HistoryView, StepHistory
 from rnnviz.i18n import t
 from rnnviz.models import count_parameters
 from rnnviz.train import Trainer, TrainingDiverged
@@ -76,7 +77,7 @@ class RunView:
     n_params: int
     steps_per_epoch: int
     total_steps: int
-    history: list[dict]  # StepRecord dicts plus "time" (Unix seconds when the step ended)
+    history: HistoryView  # reads as StepRecord dicts plus "time" (Unix seconds when the step ended)
     sample: str = ""
     sample_prefix: str = ""
     sample_step: int = 0
@@ -103,18 +104,15 @@ class RunView:
     def step(self) -> int:
         return self.history[-1]["step"] if self.history else 0
 
-    def _latest(self, key: str) -> float | None:
-        return next((h[key] for h in reversed(self.history) if h.get(key) is not None), None)
-
     @property
     def val_ppl(self) -> float | None:
         """The latest validation perplexity."""
-        return self._latest("val_ppl")
+        return self.history.latest("val_ppl")
 
     @property
     def train_ppl(self) -> float | None:
         """d2l's epoch perplexity of the last finished epoch, else the last minibatch's."""
-        found = self._latest("epoch_ppl")
+        found = self.history.latest("epoch_ppl")
         if found is not None:
             return found
         return self.history[-1]["ppl"] if self.history else None
@@ -129,7 +127,7 @@ class TrainingJob:
         self.number = number
         self._label = label
         self.trainer = trainer
-        trainer.keep_history = False  # every step is kept here, as a row; the trainer's copy would double it
+        trainer.keep_history = False  # every step is kept here, in columns; the trainer's copy would double it
         self.vocab = vocab
         self.corpus = dict(corpus)
         self.scheduler = scheduler or SCHEDULER
@@ -140,7 +138,7 @@ class TrainingJob:
         self._want = RUNNING  # RUNNING, PAUSED or STOPPED: what the page asked for
         self._status = QUEUED
         self._message: tuple[str, dict] = ("", {})  # catalogue key and values: the page translates it
-        self._history: list[dict] = []
+        self._history = StepHistory()
         self._sample, self._sample_step = "", 0
         self._rate = collections.deque()  # (wall time, tokens) while running, for the live rate
         self._snapshot: tuple[int, torch.nn.Module] | None = None
@@ -190,10 +188,9 @@ class TrainingJob:
         return self.status in ACTIVE
 
     def view(self) -> RunView:
-        """A consistent copy of everything the page shows; the history list is copied, its dicts are
-        never changed after they are published."""
+        """A consistent copy of everything the page shows; the history is a view of the rows published so far."""
         with self._data_lock:
-            history = self._history[:]
+            history = self._history.view()
             status, (message_key, message_values) = self._status, self._message
             sample, sample_step = self._sample, self._sample_step
             rate = self._recent_rate()
@@ -238,7 +235,7 @@ class TrainingJob:
             "epochs": self.trainer.epoch, "device": view.device,
             "diverged": view.message if view.status == DIVERGED else "",  # in the language of the page asking
         }
-        history = [{k: v for k, v in h.items() if k != "time"} for h in view.history]
+        history = view.history.rows(exclude=("time",))
         return checkpoint_bytes(self.trainer.model, self.vocab, self.trainer.model_cfg, self.trainer.cfg,
                                 history, {**self.corpus, "label": self.label}, metrics)
 
@@ -346,7 +343,7 @@ class TrainingJob:
         (t0, n0), (t1, n1) = self._rate[0], self._rate[-1]
         return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
 
-    def _eta(self, history: list[dict], rate: float) -> float:
+    def _eta(self, history: HistoryView, rate: float) -> float:
         t = self.trainer
         if not history or rate <= 0:
             return math.nan
