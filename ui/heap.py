@@ -1,16 +1,26 @@
-"""Handing memory the server has freed back to the operating system, once a minute.
+"""Freeing what the server no longer uses and handing it back to the operating system, once a minute.
 
-glibc's allocator keeps what Python and torch free in its arenas (one for each thread that allocated while
-another held an arena, up to eight per core) and returns it to the system only where whole pages at a heap's top
-are free, unless asked. A Streamlit server starts a thread for every script run (rnnviz trains on a few long-lived
-threads instead, ui/scheduler.py), so blocks freed below a live one stay in the process (tests/test_heap.py shows 300 MB of them given
-back by one call). Trimming every minute keeps that from adding up; in a 30-minute run in the app, a trim by hand
-at minute 21 found 15 MB left to give back. Where the C library is not glibc (macOS, musl), this does nothing.
+Two things pile up otherwise:
+
+- **Garbage in reference cycles.** `.streamlit/config.toml` turns off Streamlit's full ``gc.collect()`` after every
+  script run (170 ms holding the GIL, with torch loaded, on every redraw of the live page). Objects that only
+  refer to each other then wait for Python's own full collection, which comes once the objects that survived
+  younger collections reach a quarter of all long-lived ones — and the server holds millions (the book's
+  statistics, torch). Every redraw of the Train page leaves some: a plotly figure's traces point back to the
+  figure. Measured with tracemalloc in the app: each live chart's figures piled up by 16,000 hover strings in six
+  minutes. One full collection a minute costs training a few tenths of a percent.
+- **Free memory in glibc's arenas.** glibc keeps what Python and torch free in its arenas (one for each thread that
+  allocated while another held an arena, up to eight per core) and returns it to the system only where whole
+  pages at a heap's top are free, unless asked. A Streamlit server starts a thread for every script run (rnnviz
+  trains on a few long-lived threads instead, ui/scheduler.py), so blocks freed below a live one stay in the
+  process (tests/test_heap.py shows 300 MB of them given back by one call). ``malloc_trim`` returns them; where the
+  C library is not glibc (macOS, musl), that part does nothing.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import threading
 import time
 
@@ -40,20 +50,27 @@ def trim() -> bool:
     return True
 
 
-def start(every_s: float = EVERY_S) -> threading.Thread | None:
-    """Start the process's trimming thread unless it has one already; None where there is nothing to call."""
+def tidy() -> int:
+    """Collect the garbage in reference cycles, then trim; returns how many unreachable objects were found."""
+    found = gc.collect()
+    trim()
+    return found
+
+
+def start(every_s: float = EVERY_S) -> threading.Thread:
+    """Start the process's tidying thread unless it has one already."""
     global _thread
-    fn = _malloc_trim()
-    if fn is None:
-        return None
     with _lock:
         if _thread is None:
-            _thread = threading.Thread(target=_loop, args=(fn, every_s), name="rnnviz-heap-trim", daemon=True)
+            _thread = threading.Thread(target=_loop, args=(every_s,), name="rnnviz-heap-tidy", daemon=True)
             _thread.start()
         return _thread
 
 
-def _loop(fn, every_s: float) -> None:
-    while True:  # as long as the server: a daemon thread
+def _loop(every_s: float, rounds: int | None = None) -> None:
+    """Tidy every ``every_s`` seconds, ``rounds`` times (None: as long as the server, as a daemon thread)."""
+    done = 0
+    while rounds is None or done < rounds:
         time.sleep(every_s)
-        fn(0)
+        tidy()
+        done += 1
