@@ -58,6 +58,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import serve  # noqa: E402
+
 CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
@@ -109,7 +112,9 @@ class Server:
                "--server.address", "127.0.0.1", "--server.port", str(self.port),
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            # serve.py's environment (glibc's arena cap), so that what is measured is what `python serve.py` runs
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=serve.environment({**os.environ, "PYTHONUNBUFFERED": "1",
+                                                                               **(env or {})}),
                                          stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while not self.healthy():

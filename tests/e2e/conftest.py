@@ -1,4 +1,5 @@
-"""Browser end-to-end fixtures: `streamlit run app.py` on 127.0.0.1 driven by Debian's Chromium via Playwright.
+"""Browser end-to-end fixtures: the app started as a user starts it (`python serve.py`, which becomes
+`streamlit run app.py`) on 127.0.0.1, driven by Debian's Chromium via Playwright.
 
 Without /usr/bin/chromium or the playwright package these tests skip with the reason — unless
 RNNVIZ_REQUIRE_E2E=1 (set by .ci/run), where a missing browser is a failure, so CI cannot pass on skips.
@@ -37,13 +38,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """A fresh `streamlit run app.py` on a free loopback port, stopped at the end of the session."""
+    """A fresh server (`python serve.py`) on a free loopback port, stopped at the end of the session."""
     if not shutil.which("streamlit") and not (Path(sys.executable).parent / "streamlit").exists():
         _unavailable("streamlit is not installed")
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+    cmd = [sys.executable, "serve.py", "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     with open(log, "wb") as out:
