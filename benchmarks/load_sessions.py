@@ -7,7 +7,8 @@ What it does, with real websockets (Chromium through Playwright, one browser con
 its own Streamlit session):
 
 1. starts the app on a free port of 127.0.0.1 (through benchmarks/timed_server.py: `streamlit run app.py`
-   with the server's own response times written to a file) and, as the lecturer would before the class
+   with the server's own response times written to a file, and serve.py's environment, as `python serve.py`
+   starts it) and, as the lecturer would before the class
    arrives, opens the pages the students will visit once;
 2. opens N sessions at once; each visits Home, Text to tokens, Generate and Train through the sidebar,
    presses Start training with the page's defaults, waits until its run trains (the Step metric moves) or

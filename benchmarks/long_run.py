@@ -16,7 +16,8 @@ Adam, the whole book). Then, for --minutes:
 The run's own history legitimately grows (one row per optimizer step, kept in columns for the charts and the
 checkpoint: rnnviz/history.py), so the report separates it: growth of RSS from minute 2 to the end, the bytes the history
 accounts for (steps × measured bytes per record), and what is left over. Prints the series and the figures;
-exits non-zero if a check failed or the server logged a traceback.
+exits non-zero if a check failed or the server logged a traceback. The server runs with serve.py's environment
+(glibc's arena cap), as `python serve.py` starts it.
 """
 from __future__ import annotations
 
