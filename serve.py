@@ -7,8 +7,10 @@ server's process starts and that a lecture-long server needs:
     glibc gives each thread that allocates while another holds the allocator its own arena, up to eight per core,
     and keeps each arena's freed memory for that arena. A Streamlit server runs every page on a fresh thread, so
     the heavy pages leave tens of MB stranded in arenas nothing reuses, and the server's memory creeps up all
-    lecture. Two arenas keep it level (README "Long runs" has the measurements). glibc reads this once, at
-    start-up: set from the app's own code it does not take (the server has made its threads by then).
+    lecture. Two arenas halve that creep, at a price in page time when many sessions click at once (threads
+    wait for the two arenas' locks): README "Long runs" and "Many sessions at once" have both measured. For a lab
+    full of students, ``MALLOC_ARENA_MAX=16 python serve.py`` (glibc's own limit on two cores). glibc reads this
+    once, at start-up: set from the app's own code it does not take (the server has made ten arenas by then).
 
 A value already in the environment wins. The process then becomes ``python -m streamlit run app.py`` with the
 arguments given (same interpreter, same process id: signals, Ctrl-C and the exit status are Streamlit's), from
